@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
 
 MASK = "[REDACTED]"
 _MIN_SECRET_LEN = 6  # shorter strings would mask ordinary words

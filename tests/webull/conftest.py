@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,23 +13,14 @@ from app.webull.oauth import ConnectCredentials
 from app.webull.ratelimit import WEBULL_LIMITS, Limit, RateLimiter
 from app.webull.transport import RetryPolicy, Transport
 
+from .openapi_support import load_examples
 
 
-def shared_dir() -> Path:
-    """../shared/webull beside the checkout (CI lays a copy there), or $PENNANT_SHARED_DIR."""
-    import os
-
-    root = os.environ.get("PENNANT_SHARED_DIR")
-    base = Path(root) if root else Path(__file__).resolve().parents[2].parent / "shared"
-    path = base / "webull"
-    if not (path / "examples.json").is_file():
-        raise RuntimeError(f"Webull reference material not found at {path}; set PENNANT_SHARED_DIR")
-    return path
 
 
 @pytest.fixture(scope="session")
 def examples() -> dict[str, Any]:
-    return json.loads((shared_dir() / "examples.json").read_text("utf-8"))
+    return load_examples()
 
 
 @pytest.fixture(scope="session")

@@ -193,8 +193,13 @@ async def test_get_honours_retry_after(transport_factory: Any, sleeps: Any) -> N
     assert sleeps.sleeps[0] >= 7
 
 
-@pytest.mark.parametrize("status", [401, 403, 417, 404])
-async def test_get_not_retried_on_client_errors(transport_factory: Any, status: int) -> None:
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [(401, AuthError), (403, PermissionDeniedError), (417, BusinessRejectionError),
+     (404, UnexpectedStatusError)],
+)
+async def test_get_not_retried_on_client_errors(transport_factory: Any, status: int,
+                                                cls: type) -> None:
     calls: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -202,7 +207,7 @@ async def test_get_not_retried_on_client_errors(transport_factory: Any, status: 
         return json_response(status, {"error_code": "X", "message": "no"})
 
     t = transport_factory(handler)
-    with pytest.raises(Exception):
+    with pytest.raises(cls):
         await t.request(ep.BALANCES, token=token)
     assert calls == [1]
 

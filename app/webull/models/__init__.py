@@ -1,0 +1,137 @@
+"""Typed models of Webull's G3 payloads: responses (immutable, tolerant of new fields and new
+enum values) and request items (validated at construction, ``to_wire()`` for the JSON body).
+
+Money, prices and quantities are ``Decimal``; times are aware UTC datetimes; ``""`` where
+Webull means "absent" becomes None. Bare-array endpoints have ``decode_*`` helpers backed by
+module-level TypeAdapters.
+"""
+
+from ._types import (
+    NUMBER_PATTERN,
+    AccountClass,
+    AccountType,
+    AlgoType,
+    ClockTime,
+    ComboType,
+    Currency,
+    Date,
+    Dec,
+    EmptyIsNone,
+    EntrustType,
+    EpochMs,
+    EventOutcome,
+    EventTradeMode,
+    InstrumentType,
+    LegInOrOut,
+    Market,
+    MarginCall,
+    NullIsEmpty,
+    OpenEnum,
+    OptBool,
+    OptClockTime,
+    OptDate,
+    OptDec,
+    OptEpochMs,
+    OptionCategory,
+    OptionStrategy,
+    OptionType,
+    OptPosDec,
+    OptStr,
+    OptUtcDatetime,
+    OptWholeNumber,
+    OrderStatus,
+    OrderType,
+    PosDec,
+    PositionIntent,
+    ResponseModel,
+    Side,
+    SubCategory,
+    TimeInForce,
+    TradableStatus,
+    TradingSession,
+    TrailingType,
+    UtcDatetime,
+    WholeNumber,
+    parse_clock_time,
+    parse_date,
+    parse_decimal,
+    parse_epoch_ms,
+    parse_positive_decimal,
+    parse_utc_datetime,
+    parse_whole_number,
+    wire_value,
+)
+from .accounts import ACCOUNTS, Account, decode_accounts
+from .assets import (
+    BALANCE,
+    POSITIONS,
+    UNLIMITED_DAY_TRADES,
+    Balance,
+    CurrencyAssets,
+    DayTradesLeft,
+    Position,
+    PositionLeg,
+    decode_balance,
+    decode_positions,
+)
+from .instruments import (
+    FUTURES_CONTRACTS,
+    CryptoInstrument,
+    EventMarket,
+    FuturesContract,
+    OptionContract,
+    Page,
+    PriceRange,
+    StockInstrument,
+    decode_futures_contracts,
+)
+from .orders import (
+    ORDER_GROUP,
+    BatchOrder,
+    BatchOrderResult,
+    BatchPlaceResult,
+    ClientOrderId,
+    Commission,
+    Fee,
+    ModifyLeg,
+    ModifyOrder,
+    NewOrder,
+    NewOrderLeg,
+    OrderGroup,
+    OrderItem,
+    OrderLeg,
+    PreviewResult,
+    RequestModel,
+    Symbol,
+    WriteResult,
+    decode_order_group,
+)
+
+__all__ = [
+    # adapters and constants
+    "ACCOUNTS", "BALANCE", "FUTURES_CONTRACTS", "NUMBER_PATTERN", "ORDER_GROUP", "POSITIONS",
+    "UNLIMITED_DAY_TRADES",
+    # base classes and wire types
+    "ClientOrderId", "ClockTime", "Date", "Dec", "EmptyIsNone", "EpochMs", "NullIsEmpty",
+    "OpenEnum", "OptBool", "OptClockTime", "OptDate", "OptDec", "OptEpochMs", "OptPosDec",
+    "OptStr", "OptUtcDatetime", "OptWholeNumber", "PosDec", "RequestModel", "ResponseModel",
+    "Symbol", "UtcDatetime", "WholeNumber",
+    "parse_clock_time", "parse_date", "parse_decimal", "parse_epoch_ms",
+    "parse_positive_decimal", "parse_utc_datetime", "parse_whole_number", "wire_value",
+    # enums
+    "AccountClass", "AccountType", "AlgoType", "ComboType", "Currency", "EntrustType",
+    "EventOutcome", "EventTradeMode", "InstrumentType", "LegInOrOut", "MarginCall", "Market",
+    "OptionCategory", "OptionStrategy", "OptionType", "OrderStatus", "OrderType",
+    "PositionIntent", "Side", "SubCategory", "TimeInForce", "TradableStatus", "TradingSession",
+    "TrailingType",
+    # responses
+    "Account", "Balance", "BatchOrderResult", "BatchPlaceResult", "Commission",
+    "CryptoInstrument", "CurrencyAssets", "DayTradesLeft", "EventMarket", "Fee",
+    "FuturesContract", "OptionContract", "OrderGroup", "OrderItem", "OrderLeg", "Page",
+    "Position", "PositionLeg", "PreviewResult", "PriceRange", "StockInstrument", "WriteResult",
+    # requests
+    "BatchOrder", "ModifyLeg", "ModifyOrder", "NewOrder", "NewOrderLeg",
+    # decoders
+    "decode_accounts", "decode_balance", "decode_futures_contracts", "decode_order_group",
+    "decode_positions",
+]
