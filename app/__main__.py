@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
         builtin_environments()))
     p.add_argument("--list-environments", action="store_true",
                    help="print the known environments and their hosts, then exit")
+    p.add_argument("--once", action="store_true",
+                   help="Demo: print the portfolio snapshot and exit instead of serving")
     return p
 
 
@@ -39,8 +41,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"pennant: unknown environment {args.env!r}", file=sys.stderr)
         return 2
     print(f"Pennant {__version__}")
-    _print_environments()
-    return 0
+    if args.list_environments:
+        _print_environments()
+        return 0
+    if args.env and args.env != "demo":
+        print(f"pennant: the {args.env} environment needs the desktop window (a later issue) to "
+              "enter credentials; only the Demo runs in the terminal for now", file=sys.stderr)
+        return 2
+    from app.demo_cli import run_demo  # starts the simulator: import only when needed
+
+    return run_demo(once=args.once)
 
 
 if __name__ == "__main__":
