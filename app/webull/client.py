@@ -8,7 +8,6 @@ name the parameter.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,7 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import endpoints as ep
 from .endpoints import Endpoint
-from .errors import ResponseDecodeError
+from .errors import OutcomeUnknownError, ResponseDecodeError
 from .models import (
     ACCOUNTS,
     BALANCE,
@@ -41,14 +40,17 @@ from .models import (
     PreviewResult,
     StockInstrument,
     WriteResult,
+    check_client_order_id,
+    check_symbol,
+    wire_value,
 )
 from .transport import QueryValue, TokenSource, Transport
 
 T = TypeVar("T")
 
 MAX_SYMBOLS = 100
-#: tickers (BRK.B), futures (ESZ6), OCC options, crypto pairs and event contracts (KX…-26DEC31-T3)
-_SYMBOL = re.compile(r"[A-Za-z0-9][A-Za-z0-9./-]{0,63}")
+#: a guard against a server that hands out fresh pagination keys forever
+MAX_PAGES = 2_000
 MAX_BATCH = 50
 
 
@@ -77,8 +79,10 @@ def _symbols(name: str, symbols: Sequence[str] | None) -> str | None:
     if len(symbols) > MAX_SYMBOLS:
         raise ValueError(f"{name}: at most {MAX_SYMBOLS} symbols per request, got {len(symbols)}")
     for s in symbols:
-        if not isinstance(s, str) or not _SYMBOL.fullmatch(s):
-            raise ValueError(f"{name}: {s!r} is not a valid symbol")
+        try:
+            check_symbol(s)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {s!r} is not a valid symbol ({exc})") from None
     return ",".join(symbols)
 
 
@@ -89,10 +93,10 @@ def _account(account_id: str) -> str:
 
 
 def _client_order_id(value: str) -> str:
-    if not (isinstance(value, str) and 1 <= len(value) <= 32 and value.isascii()
-            and value.isalnum()):
-        raise ValueError("client_order_id must be 1–32 ASCII letters or digits")
-    return value
+    try:
+        return check_client_order_id(value)
+    except ValueError as exc:
+        raise ValueError(f"client_order_id {exc}") from None
 
 
 def _utc_millis(name: str, value: datetime | None) -> str | None:
@@ -107,10 +111,6 @@ def _utc_millis(name: str, value: datetime | None) -> str | None:
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
 
 
 class WebullClient:
@@ -134,14 +134,25 @@ class WebullClient:
         response = await self._transport.request(
             endpoint, query=query, json_body=body, token=self._tokens
         )
-        return decode(adapter, response.data, endpoint, response.request_id)
+        try:
+            return decode(adapter, response.data, endpoint, response.request_id)
+        except ResponseDecodeError as exc:
+            if not endpoint.write:
+                raise
+            # Webull accepted the write (2xx) but its answer is not what we can read: the
+            # order may exist, so the caller must look it up rather than send it again
+            raise OutcomeUnknownError(
+                f"{endpoint.name}: the order was answered but the answer cannot be read",
+                cause=exc, status=response.status, request_id=response.request_id,
+                endpoint=endpoint.name,
+            ) from None
 
     async def _pages(
         self, endpoint: Endpoint, adapter: TypeAdapter[Page[T]], query: Mapping[str, QueryValue]
     ) -> AsyncIterator[T]:
         key: str | None = None
         seen: set[str] = set()
-        while True:
+        for _ in range(MAX_PAGES):
             page = await self._call(endpoint, adapter, query={**query, "pagination_key": key})
             for item in page.data:
                 yield item
@@ -154,6 +165,10 @@ class WebullClient:
                     field="pagination_key", endpoint=endpoint.name,
                 )
             seen.add(key)
+        raise ResponseDecodeError(
+            f"unexpected {endpoint.name} response: more than {MAX_PAGES} pages",
+            field="pagination_key", endpoint=endpoint.name,
+        )
 
     # ------------------------------------------------------------------ accounts and assets
 
@@ -230,8 +245,8 @@ class WebullClient:
             "option_type": option_type,
             "start_date": _day(start_date),
             "end_date": _day(end_date),
-            "strike_price_gte": _plain(strike_price_gte),
-            "strike_price_lte": _plain(strike_price_lte),
+            "strike_price_gte": wire_value(strike_price_gte),
+            "strike_price_lte": wire_value(strike_price_lte),
             "status": status,
         }
         return self._pages(ep.OPTION_CONTRACTS, _OPTION_PAGE, query)

@@ -52,6 +52,8 @@ class Environment:
                 raise ValueError(f"environment {self.name!r}: {attr} must not carry a query")
         if urlsplit(self.api_base_url).path not in ("", "/"):
             raise ValueError(f"environment {self.name!r}: api_base_url must be scheme://host[:port]")
+        # the Host header httpx sends is lower-case and has no default port: sign the same
+        object.__setattr__(self, "api_base_url", _canonical_origin(self.api_base_url))
         if self.connect_path_prefix not in _PREFIXES:
             raise ValueError(
                 f"environment {self.name!r}: connect_path_prefix must be one of {_PREFIXES}"
@@ -116,6 +118,16 @@ class Environment:
             api_base_url=base,
             authorize_url=authorize_url or f"{base}/oauth2/auth-codes/get",
         )
+
+
+def _canonical_origin(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    default = {"http": 80, "https": 443}[parts.scheme]
+    port = f":{parts.port}" if parts.port not in (None, default) else ""
+    return f"{parts.scheme}://{host}{port}"
 
 
 @cache

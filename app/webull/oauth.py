@@ -31,6 +31,7 @@ from .errors import (
     StateError,
     TokenRejectedError,
 )
+from .models import parse_utc_datetime, parse_whole_number
 from .redaction import register_secret
 from .signing import SigningKey
 from .transport import Transport
@@ -57,7 +58,7 @@ class ConnectCredentials:
         url = urlsplit(self.redirect_uri)
         if url.scheme not in ("https", "http") or not url.hostname or url.fragment:
             raise ValueError("redirect_uri must be an absolute http(s) URL without a fragment")
-        register_secret(self.client_secret, self.app_secret)
+        register_secret(self.client_secret, self.app_secret, pinned=True)
 
     @property
     def signing_key(self) -> SigningKey:
@@ -203,14 +204,8 @@ _TOKEN_FIELDS = ("access_token", "token_type", "expires_in", "rt_expires_in", "r
                  "created_at", "identity_id")
 
 
-def _parse_created_at(text: str) -> datetime:
-    # e.g. 2024-09-01T19:37:22.532+0000 (also accepts ISO forms with Z or +00:00)
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(text.replace("Z", "+0000"), fmt).astimezone(UTC)
-        except ValueError:
-            continue
-    raise ValueError("not a timestamp")
+#: longest lifetime we accept from the token endpoint (Webull's refresh tokens live 15 days)
+_MAX_LIFETIME_S = 366 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -243,13 +238,16 @@ class TokenSet:
                                       field="token_type")
         lifetimes = {}
         for name in ("expires_in", "rt_expires_in"):
-            text = data[name].strip()
-            if not text.isdigit() or int(text) <= 0:
-                raise ResponseDecodeError(f"token response field {name} is not a positive "
+            try:
+                seconds = parse_whole_number(data[name])
+            except ValueError:
+                seconds = 0
+            if not 0 < seconds <= _MAX_LIFETIME_S:
+                raise ResponseDecodeError(f"token response field {name} is not a plausible "
                                           "number of seconds", field=name)
-            lifetimes[name] = int(text)
+            lifetimes[name] = seconds
         try:
-            created = _parse_created_at(data["created_at"])
+            created = parse_utc_datetime(data["created_at"])
         except ValueError:
             raise ResponseDecodeError("token response field created_at is not a timestamp",
                                       field="created_at") from None
@@ -313,7 +311,7 @@ async def request_tokens(
         response = await transport.request(TOKEN_CREATE, form=form)
     except (AuthError, BusinessRejectionError) as exc:
         raise TokenRejectedError(
-            f"Webull refused the {grant['grant_type'].replace('_', ' ')}: {exc.message}",
+            f"Webull refused the {grant['grant_type'].replace('_', ' ')} ({exc.message})",
             status=exc.status, error_code=exc.error_code, request_id=exc.request_id,
             endpoint=exc.endpoint,
         ) from None

@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from pyrate_limiter import BucketFactory, Duration, InMemoryBucket, Limiter, Rate, RateItem
+from pyrate_limiter import (
+    BucketFactory,
+    Duration,
+    InMemoryBucket,
+    Limiter,
+    Rate,
+    RateItem,
+    SingleBucketFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ WEBULL_LIMITS: Mapping[str, Limit] = MappingProxyType(
 
 
 class _GroupBuckets(BucketFactory):
-    """Routes each acquisition to the bucket of its group (the item name)."""
+    """One bucket per group, all leaked by this factory's single background leaker."""
 
     def __init__(self, limits: Mapping[str, Limit]) -> None:
         self._buckets = {
@@ -63,25 +71,36 @@ class _GroupBuckets(BucketFactory):
 
 
 class RateLimiter:
-    """Waits until a request of a group may start without breaching the group's limit."""
+    """Waits until a request of a group may start without breaching the group's limit.
+
+    Each group has its own pyrate Limiter (a Limiter holds one lock while a caller waits), so
+    a saturated group — paging instruments, say — never holds up another, such as a cancel.
+    """
 
     def __init__(self, limits: Mapping[str, Limit] = WEBULL_LIMITS) -> None:
         self.limits = MappingProxyType(dict(limits))
-        self._limiter = Limiter(_GroupBuckets(self.limits), buffer_ms=20)
+        self._buckets = _GroupBuckets(self.limits)
+        self._limiters = {
+            group: Limiter(SingleBucketFactory(self._buckets.get(self._buckets.wrap_item(group)),
+                                               schedule_leak=False), buffer_ms=20)
+            for group in self.limits
+        }
+
+    def _limiter(self, group: str) -> Limiter:
+        try:
+            return self._limiters[group]
+        except KeyError:
+            raise KeyError(f"no rate limit configured for group {group!r}") from None
 
     async def acquire(self, group: str) -> None:
-        if group not in self.limits:
-            raise KeyError(f"no rate limit configured for group {group!r}")
-        await self._limiter.try_acquire_async(group)
+        await self._limiter(group).try_acquire_async(group)
 
     async def try_acquire(self, group: str) -> bool:
         """Take a slot only if one is free now (never waits)."""
-        if group not in self.limits:
-            raise KeyError(f"no rate limit configured for group {group!r}")
-        return await self._limiter.try_acquire_async(group, blocking=False)
+        return await self._limiter(group).try_acquire_async(group, blocking=False)
 
     def close(self) -> None:
-        self._limiter.close()
+        self._buckets.close()
 
 
 _shared: dict[str, RateLimiter] = {}

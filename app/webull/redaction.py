@@ -15,13 +15,19 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 
 MASK = "[REDACTED]"
 _MIN_SECRET_LEN = 6  # shorter strings would mask ordinary words
 
+#: how many unpinned secrets are remembered; older ones (long-expired tokens, spent codes and
+#: states) are forgotten so that the pattern run on every log record stays small
+MAX_SECRETS = 512
+
 _lock = threading.Lock()
-_secrets: frozenset[str] = frozenset()
-_secret_re: re.Pattern[str] | None = None
+_pinned: set[str] = set()
+_recent: OrderedDict[str, None] = OrderedDict()
+_ordered: tuple[str, ...] = ()  # every tracked secret, longest first (no partial masks)
 
 _SHAPES = re.compile(
     r"""
@@ -35,23 +41,36 @@ _SHAPES = re.compile(
 )
 
 
-def register_secret(*values: str | None) -> None:
-    """Treat each value as secret from now on (None and very short values are ignored)."""
-    global _secrets, _secret_re
-    new = {v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LEN}
-    if not new - _secrets:
+def register_secret(*values: str | None, pinned: bool = False) -> None:
+    """Treat each value as secret from now on (None and very short values are ignored).
+
+    ``pinned`` values (credentials) are kept for the life of the process; others are
+    forgotten once ``MAX_SECRETS`` newer ones have been registered.
+    """
+    global _ordered
+    new = [v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LEN]
+    if not new:
         return
     with _lock:
-        _secrets = _secrets | new
-        ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no partial masks
-        _secret_re = re.compile("|".join(re.escape(s) for s in ordered))
+        changed = False
+        for value in new:
+            if pinned:
+                changed |= value not in _pinned
+                _pinned.add(value)
+            elif value not in _pinned and value not in _recent:
+                _recent[value] = None
+                changed = True
+        while len(_recent) > MAX_SECRETS:
+            _recent.popitem(last=False)
+        if changed:
+            _ordered = tuple(sorted(_pinned | _recent.keys(), key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """Return ``text`` with every registered secret and every secret-bearing shape masked."""
-    pattern = _secret_re
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    for secret in _ordered:
+        if secret in text:
+            text = text.replace(secret, MASK)
     return _SHAPES.sub(_mask_shape, text)
 
 
@@ -61,6 +80,7 @@ def _mask_shape(match: re.Match[str]) -> str:
 
 
 _installed = False
+_formatter = logging.Formatter()
 
 
 def install_log_redaction() -> None:
@@ -79,6 +99,10 @@ def install_log_redaction() -> None:
                 message = f"{record.msg!r} {record.args!r}"
             record.msg = redact(message)
             record.args = None
+            if record.exc_info:  # a traceback quotes exception arguments: format and scrub it
+                record.exc_text = redact(_formatter.formatException(record.exc_info))
+            if record.stack_info:
+                record.stack_info = redact(record.stack_info)
             return record
 
         logging.setLogRecordFactory(factory)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 import truststore
@@ -66,14 +66,18 @@ class RetryPolicy:
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
 
     def retryable(self, exc: BaseException) -> bool:
-        return isinstance(exc, TransportError | RateLimitedError | ServerError)
+        if isinstance(exc, RateLimitedError):
+            # a server asking for a longer pause than we would wait is not retried early:
+            # repeated breaches can get the client's address blocked (API.md §10)
+            return exc.retry_after is None or exc.retry_after <= self.max_retry_after_s
+        return isinstance(exc, TransportError | ServerError)
 
     def wait(self, state: RetryCallState) -> float:
         """Full jitter: uniform(0, min(cap, base·2^n)); never sooner than Retry-After."""
         delay = wait_random_exponential(multiplier=self.base_s, max=self.cap_s)(state)
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
-            delay = max(delay, min(exc.retry_after, self.max_retry_after_s))
+            delay = max(delay, exc.retry_after)
         return delay
 
 
@@ -227,9 +231,14 @@ class Transport:
         form: Mapping[str, str] | None = None,
         token: TokenSource | None = None,
     ) -> ApiResponse:
-        """Send one call (retried only if it is a GET) and return its decoded JSON."""
+        """Send one call (retried only if it is a GET) and return its decoded JSON.
+
+        The Bearer token is obtained once, before any slot is taken or anything is signed: a
+        refresh it triggers is a POST of its own and must never run inside the GET retries.
+        """
+        bearer = f"Bearer {await token()}" if token is not None else None
         if endpoint.method != "GET":
-            return await self._attempt(endpoint, query, json_body, form, token)
+            return await self._attempt(endpoint, query, json_body, form, bearer)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=self.retry.wait,
@@ -240,7 +249,7 @@ class Transport:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(endpoint, query, json_body, form, token)
+                return await self._attempt(endpoint, query, json_body, form, bearer)
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
     @staticmethod
@@ -255,7 +264,7 @@ class Transport:
         query: Mapping[str, QueryValue] | None,
         json_body: Any,
         form: Mapping[str, str] | None,
-        token: TokenSource | None,
+        bearer: str | None,
     ) -> ApiResponse:
         await self.limiter.acquire(endpoint.limit_group)
         path = self.path_for(endpoint)
@@ -263,7 +272,7 @@ class Transport:
         body: bytes | None = None
         headers = {"Accept": "application/json", "x-version": endpoint.x_version}
         if form is not None:
-            body = urlencode(list(form.items())).encode("ascii")
+            body = urlencode(list(form.items()), quote_via=quote).encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         elif json_body is not None:
             body = encode_json(json_body)
@@ -279,11 +288,11 @@ class Transport:
                 algorithm=self.environment.signature_algorithm,
             )
         )
-        if token is not None:
-            headers["Authorization"] = f"Bearer {await token()}"
+        if bearer is not None:
+            headers["Authorization"] = bearer
         url = self.environment.api_base_url + path
         if pairs:
-            url += "?" + urlencode(pairs)
+            url += "?" + urlencode(pairs, quote_via=quote)  # RFC 3986: a space is %20
         started = time.perf_counter()
         try:
             response = await self._http.request(endpoint.method, url, content=body, headers=headers)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from app.webull.client import WebullClient
-from app.webull.errors import BusinessRejectionError, ResponseDecodeError
+from app.webull.errors import BusinessRejectionError, OutcomeUnknownError, ResponseDecodeError
 from app.webull.models import BatchOrder, ModifyOrder, ModifyLeg, NewOrder, NewOrderLeg
 
 from .conftest import json_response
@@ -435,3 +435,45 @@ async def test_client_bodies_validate_against_published_schemas(webull: Any,
     items = ex(examples, "batch_place")["request"]["body"]["batch_orders"]
     await client.batch_place(ACCT, [BatchOrder(**i) for i in items])
     assert validation_errors(request_body_validator("OrderBatchPlace.json"), mock.body()) == []
+
+
+@pytest.mark.parametrize(
+    ("call", "answer"),
+    [("place", []), ("place", {"client_order_id": 5}),
+     ("batch", {"success": 1, "failed": 0, "batch_orders": []}), ("cancel", "yes")],
+)
+async def test_unreadable_write_answers_are_outcome_unknown(
+    webull: Any, examples: dict[str, Any], call: str, answer: Any
+) -> None:
+    client, mock = webull(answer)
+    with pytest.raises(OutcomeUnknownError) as info:
+        if call == "place":
+            item = ex(examples, "place_stock_limit")["request"]["body"]["new_orders"][0]
+            await client.place_order(ACCT, [new_order_from_wire(item)])
+        elif call == "batch":
+            items = ex(examples, "batch_place")["request"]["body"]["batch_orders"]
+            await client.batch_place(ACCT, [BatchOrder(**i) for i in items])
+        else:
+            await client.cancel_order(ACCT, "0KGOHL4PR2SLC0DKIND4TI0002")
+    assert isinstance(info.value.cause, ResponseDecodeError)
+    assert len(mock.requests) == 1
+
+
+async def test_unreadable_read_answers_stay_decode_errors(webull: Any) -> None:
+    client, _ = webull({"estimated_cost": "x"})
+    with pytest.raises(ResponseDecodeError):
+        await client.get_order(ACCT, "abc")
+
+
+async def test_endless_fresh_pagination_keys_are_refused(webull: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import itertools
+
+    import app.webull.client as client_module
+
+    monkeypatch.setattr(client_module, "MAX_PAGES", 5)
+    keys = itertools.count()
+    client, mock = webull(lambda r: json_response(200, page([], f"k{next(keys)}")))
+    with pytest.raises(ResponseDecodeError, match="more than 5 pages"):
+        [m async for m in client.iter_event_markets()]
+    assert len(mock.requests) == 5

@@ -102,3 +102,26 @@ def test_redact_masks_registered_values_and_shapes() -> None:
 def test_short_values_are_not_registered() -> None:
     register_secret("ab", None, "")
     assert redact("ab cd") == "ab cd"
+
+
+def test_tracebacks_in_logs_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
+    register_secret("ZZ-TRACEBACK-SECRET-42")
+    try:
+        {}["ZZ-TRACEBACK-SECRET-42"]
+    except KeyError:
+        logging.getLogger("app.test").exception("lookup failed")
+    assert "lookup failed" in caplog.text and "KeyError" in caplog.text
+    assert "ZZ-TRACEBACK-SECRET-42" not in caplog.text
+
+
+def test_registry_is_bounded_but_keeps_pinned_credentials() -> None:
+    from app.webull import redaction
+
+    register_secret("ZZ-PINNED-CREDENTIAL", pinned=True)
+    register_secret("ZZ-OLD-TOKEN-0000")
+    for i in range(redaction.MAX_SECRETS):
+        register_secret(f"ZZ-NEWER-TOKEN-{i:04d}")
+    assert len(redaction._recent) == redaction.MAX_SECRETS
+    assert redact("ZZ-PINNED-CREDENTIAL") == MASK
+    assert redact(f"ZZ-NEWER-TOKEN-{redaction.MAX_SECRETS - 1:04d}") == MASK
+    assert "ZZ-OLD-TOKEN-0000" in redact("ZZ-OLD-TOKEN-0000")  # long expired: forgotten

@@ -245,11 +245,17 @@ async def test_write_that_never_left_is_a_plain_transport_error(transport_factor
 
 @pytest.mark.parametrize("endpoint", [ep.PLACE, ep.REPLACE, ep.CANCEL, ep.BATCH_PLACE])
 async def test_write_with_5xx_is_outcome_unknown(transport_factory: Any, endpoint: Any) -> None:
-    t = transport_factory(lambda r: json_response(500, {"error_code": "SYSTEM_ERROR",
-                                                        "message": "Internal Server Error"}))
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return json_response(500, {"error_code": "SYSTEM_ERROR", "message": "Internal Server Error"})
+
+    t = transport_factory(handler)
     with pytest.raises(OutcomeUnknownError) as info:
         await t.request(endpoint, json_body={}, token=token)
     assert isinstance(info.value.cause, ServerError)
+    assert calls == [1]
     assert info.value.request_id == "req-1"
 
 
@@ -328,11 +334,14 @@ async def test_third_balance_call_in_two_seconds_waits(transport_factory: Any) -
     await t.request(ep.BALANCES, token=token)
     await t.request(ep.BALANCES, token=token)
     third = asyncio.create_task(t.request(ep.BALANCES, token=token))
-    other = await t.request(ep.POSITIONS, token=token)  # another group is not held up
-    for _ in range(20):
+    for _ in range(20):  # let the third call start and block on its group's limit
         await asyncio.sleep(0)
-    assert other.status == 200
     assert not third.done() and sent.count("/trading/assets/balances/get") == 2
+    # while it waits, other groups go through at once — an order write above all
+    other = await asyncio.wait_for(t.request(ep.POSITIONS, token=token), timeout=1)
+    cancel = await asyncio.wait_for(t.request(ep.CANCEL, json_body={}, token=token), timeout=1)
+    assert other.status == cancel.status == 200
+    assert not third.done()
     third.cancel()
     with pytest.raises(asyncio.CancelledError):
         await third
@@ -362,3 +371,94 @@ def test_json_body_encoding_matches_sdk() -> None:
 
     assert encode_json({"a": [1, "é"]}) == json.dumps({"a": [1, "é"]}, separators=(",", ":"),
                                                      ensure_ascii=False).encode()
+
+
+async def test_retry_after_beyond_the_cap_is_not_retried_early(transport_factory: Any,
+                                                               sleeps: Any) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return json_response(429, {"error_code": "TOO_MANY_REQUESTS", "message": "slow"},
+                             **{"retry-after": "120"})
+
+    t = transport_factory(handler)
+    with pytest.raises(RateLimitedError) as info:
+        await t.request(ep.BALANCES, token=token)
+    assert info.value.retry_after == 120
+    assert calls == [1] and sleeps.sleeps == []
+
+
+async def test_token_source_runs_once_outside_the_get_retries(transport_factory: Any) -> None:
+    """A refresh is a POST of its own: a failing one must not be repeated by GET retries."""
+    asked: list[int] = []
+    sent: list[int] = []
+
+    async def failing_token() -> str:
+        asked.append(1)
+        raise TransportError("token_create: network failure (ReadTimeout)", request_sent=True,
+                             endpoint="token_create")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(1)
+        return json_response(200, {})
+
+    t = transport_factory(handler)
+    with pytest.raises(TransportError):
+        await t.request(ep.ACCOUNTS, token=failing_token)
+    assert asked == [1] and sent == []
+
+    answers = [json_response(500, {}), json_response(500, {}), json_response(200, {})]
+    calls = {"token": 0}
+
+    async def counting_token() -> str:
+        calls["token"] += 1
+        return "TOKEN"
+
+    t2 = transport_factory(lambda r: answers.pop(0))
+    await t2.request(ep.ACCOUNTS, token=counting_token)
+    assert calls["token"] == 1  # retried GETs reuse the token
+
+
+@pytest.mark.parametrize("value", ["a b", "x+y", "a&b=c", "é/ü", "100%", "A,B"])
+async def test_query_values_sign_as_the_server_decodes_them(
+    transport_factory: Any, fixtures: dict[str, Any], value: str
+) -> None:
+    from urllib.parse import parse_qsl
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return json_response(200, {})
+
+    t = transport_factory(handler)
+    await t.request(ep.EVENT_MARKETS, query={"series_symbol": value}, token=token)
+    r = seen[0]
+    decoded = parse_qsl(r.url.query.decode(), keep_blank_values=True)
+    assert decoded == [("series_symbol", value)]
+    expected = sign_headers(
+        SigningKey(fixtures["app_key"], fixtures["app_secret"]), host=r.url.netloc.decode(),
+        path=r.url.path, query=decoded, timestamp=r.headers["x-timestamp"],
+        nonce=r.headers["x-signature-nonce"],
+    )
+    assert r.headers["x-signature"] == expected["x-signature"]
+
+
+async def test_host_is_signed_as_sent(transport_factory: Any, fixtures: dict[str, Any]) -> None:
+    env = Environment.from_mapping("odd", {
+        "label": "x", "kind": "sandbox", "api_base_url": "https://OAuth-Open-API.Sandbox.webull.com:443",
+        "authorize_url": "https://oauth-open-api.sandbox.webull.com/oauth2/auth-codes/get"})
+    assert env.api_base_url == "https://oauth-open-api.sandbox.webull.com"
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return json_response(200, {})
+
+    await transport_factory(handler, environment=env).request(ep.ACCOUNTS, token=token)
+    r = seen[0]
+    expected = sign_headers(
+        SigningKey(fixtures["app_key"], fixtures["app_secret"]), host=r.headers["host"],
+        path=r.url.path, timestamp=r.headers["x-timestamp"], nonce=r.headers["x-signature-nonce"])
+    assert r.headers["x-signature"] == expected["x-signature"]

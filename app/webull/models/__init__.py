@@ -104,6 +104,8 @@ from .orders import (
     RequestModel,
     Symbol,
     WriteResult,
+    check_client_order_id,
+    check_symbol,
     decode_order_group,
 )
 
@@ -133,5 +135,7 @@ __all__ = [
     "BatchOrder", "ModifyLeg", "ModifyOrder", "NewOrder", "NewOrderLeg",
     # decoders
     "decode_accounts", "decode_balance", "decode_futures_contracts", "decode_order_group",
+    # request checks shared with the client
+    "check_client_order_id", "check_symbol",
     "decode_positions",
 ]

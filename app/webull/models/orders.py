@@ -250,22 +250,24 @@ _CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9]{1,32}")
 _SYMBOL = re.compile(r"[!-+\--~]{1,64}")  # printable ASCII without space and comma
 
 
-def _client_order_id(value: Any) -> str:
+def check_client_order_id(value: Any) -> str:
+    """A client_order_id as Webull takes it: 1–32 ASCII letters or digits."""
     if type(value) is str and _CLIENT_ORDER_ID.fullmatch(value):
         return value
     raise ValueError("must be 1 to 32 ASCII letters or digits")
 
 
-def _symbol(value: Any) -> str:
+def check_symbol(value: Any) -> str:
+    """A symbol of any class: 1–64 printable ASCII characters, no space or comma."""
     if type(value) is str and _SYMBOL.fullmatch(value):
         return value
     raise ValueError("must be 1 to 64 printable ASCII characters, without spaces or commas")
 
 
 #: caller-chosen order id, unique per account: 1–32 ASCII letters and digits
-ClientOrderId = Annotated[str, validated_by(_client_order_id)]
+ClientOrderId = Annotated[str, validated_by(check_client_order_id)]
 #: a ticker, OCC option symbol, futures contract or event market symbol
-Symbol = Annotated[str, validated_by(_symbol)]
+Symbol = Annotated[str, validated_by(check_symbol)]
 
 _LIMIT_TYPES = frozenset({OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.LIMIT_ON_OPEN})
 _STOP_TYPES = frozenset({OrderType.STOP_LOSS, OrderType.STOP_LOSS_LIMIT})
