@@ -109,6 +109,10 @@ def _utc_millis(name: str, value: datetime | None) -> str | None:
     )
 
 
+def _price(value: Decimal | None) -> str | None:
+    return None if value is None else wire_value(value)
+
+
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -245,8 +249,8 @@ class WebullClient:
             "option_type": option_type,
             "start_date": _day(start_date),
             "end_date": _day(end_date),
-            "strike_price_gte": wire_value(strike_price_gte),
-            "strike_price_lte": wire_value(strike_price_lte),
+            "strike_price_gte": _price(strike_price_gte),
+            "strike_price_lte": _price(strike_price_lte),
             "status": status,
         }
         return self._pages(ep.OPTION_CONTRACTS, _OPTION_PAGE, query)

@@ -233,6 +233,9 @@ async def test_option_contracts(webull: Any, examples: dict[str, Any]) -> None:
     assert mock.query() == {"category": "US_OPTION", **{k: v for k, v in e["request"]["query"].items()
                                                         if k != "category"}}
     assert got[0].strike_price == Decimal("330") and got[0].expiration_date == date(2026, 11, 20)
+    # the optional filters are simply left out when not given
+    [c async for c in client.iter_option_contracts(underlying_symbols=["AAPL"])]
+    assert mock.query() == {"category": "US_OPTION", "underlying_symbols": "AAPL"}
 
 
 async def test_event_markets(webull: Any, examples: dict[str, Any]) -> None:
