@@ -36,10 +36,10 @@ def _median_ms(fn: Callable[[], object], runs: int = 7) -> float:
     return statistics.median(times)
 
 
-def position_payload(n: int = POSITIONS) -> list[dict[str, Any]]:
+def position_payload(n: int | None = None) -> list[dict[str, Any]]:
     """A realistic positions response: mostly stocks, every tenth a two-leg option spread."""
     out: list[dict[str, Any]] = []
-    for i in range(n):
+    for i in range(POSITIONS if n is None else n):
         price = Decimal(100 + i % 400) + Decimal(i % 100) / 100
         if i % 10 == 9:
             out.append({
@@ -101,4 +101,18 @@ def bench_signing() -> list[Figure]:
     return [Figure("sign_request_us", ms * 1000 / n, "µs", target=200.0)]
 
 
-BENCHMARKS: tuple[Callable[[], list[Figure]], ...] = (bench_decode, bench_signing)
+def bench_simulator() -> list[Figure]:
+    from .sim_load import measure
+
+    result = measure()
+    figures = [
+        Figure("sim_signed_requests_per_s_observed", result["requests_per_s"], "1/s"),
+        Figure("sim_failed_requests", result["failed"], "count", target=0.0),
+    ]
+    if result["requests_per_cpu_s"] is not None:
+        figures.insert(0, Figure("sim_signed_requests_per_core_s", result["requests_per_cpu_s"],
+                                 "1/s", target=2000.0, lower_is_better=False))
+    return figures
+
+
+BENCHMARKS: tuple[Callable[[], list[Figure]], ...] = (bench_decode, bench_signing, bench_simulator)

@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="require signed requests on Connect (Bearer) calls too")
     p.add_argument("--market-hours", action="store_true",
                    help="follow real trading sessions instead of keeping every market open")
+    p.add_argument("--no-rate-limits", action="store_true",
+                   help="answer every request (for load measurements); Webull's limits otherwise")
     p.add_argument("--quiet", action="store_true", help="no access log")
     return p
 
@@ -52,6 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = SimConfig(seed=args.seed, host=args.host, port=args.port,
                        auto_approve=args.auto_approve, strict_signature=args.strict_signature,
                        market_always_open=not args.market_hours, access_log=not args.quiet)
+    if args.no_rate_limits:
+        config.rate_limits = None
     server = SimServer(config)
     try:
         info = server.start()

@@ -61,13 +61,23 @@ def form_pairs(body: bytes) -> list[tuple[str, str]]:
         raise invalid_parameter("the form body is not valid UTF-8") from None
 
 
+def _timestamp(text: str) -> datetime | None:
+    """``YYYY-MM-DDThh:mm:ssZ`` exactly (the only form Webull signs), as an aware UTC time."""
+    if len(text) != 20 or text[10] != "T" or text[19] != "Z" or not text.isascii():
+        return None
+    try:
+        return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 class Authenticator:
     def __init__(self, state: SimState) -> None:
         self.state = state
 
     def verify_signature(self, request: Request, body: bytes) -> str:
         """Check the signature headers; return the app key that signed."""
-        h = request.headers
+        h = dict(request.headers.items())  # one pass over the raw headers, then O(1) lookups
         app_key = h.get("x-app-key")
         if not app_key:
             raise unauthorized("x-app-key is missing")
@@ -82,10 +92,9 @@ class Authenticator:
             raise unauthorized(f"unsupported x-signature-algorithm {algorithm!r}")
         if h["x-signature-version"] != "1.0":
             raise unauthorized("unsupported x-signature-version")
-        try:
-            stamp = datetime.strptime(h["x-timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            raise unauthorized("x-timestamp must be YYYY-MM-DDThh:mm:ssZ (UTC)") from None
+        stamp = _timestamp(h["x-timestamp"])
+        if stamp is None:
+            raise unauthorized("x-timestamp must be YYYY-MM-DDThh:mm:ssZ (UTC)")
         skew = abs((self.state.clock.now() - stamp).total_seconds())
         if skew > self.state.config.timestamp_skew_s:
             raise unauthorized("x-timestamp is outside the allowed time window")
@@ -97,7 +106,7 @@ class Authenticator:
                 params += form_pairs(body)
             else:
                 digest = body_digest(body, algorithm)  # type: ignore[arg-type]
-        text = string_to_sign(request.url.path, params, digest)
+        text = string_to_sign(request.scope["path"], params, digest)
         expected = signature(text, secret, algorithm)  # type: ignore[arg-type]
         if not hmac.compare_digest(expected.encode(), h["x-signature"].encode()):
             raise unauthorized("signature mismatch")
@@ -109,14 +118,15 @@ class Authenticator:
                            version: str | None = "v3") -> Caller:
         """Authenticate a trading call, check x-version and count it against the rate limit."""
         body = await request.body()
-        prefixed = request.url.path.startswith(CONNECT_PREFIX + "/")
+        path = request.scope["path"]
+        prefixed = path.startswith(CONNECT_PREFIX + "/")
         authorization = request.headers.get("authorization")
         if authorization is not None:
             request.state.channel = "connect"
             caller = self._connect(request, body, authorization)
         else:
             if prefixed:  # the Connect path prefix exists only on the Connect gateway
-                raise not_found(request.url.path)
+                raise not_found(path)
             request.state.channel = "trading"
             caller = self._trading(request, body)
         if version is not None and request.headers.get("x-version") != version:
