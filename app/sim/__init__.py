@@ -1,5 +1,6 @@
 """A local Webull simulator: the Connect OAuth pages and token endpoint, the Trading API read
-endpoints, a seeded market and fault injection, on a real HTTP server over loopback.
+endpoints, the order endpoints with a matching engine (orders.py, orders_api.py), a seeded
+market and fault injection, on a real HTTP server over loopback.
 
 Standalone: ``python -m app.sim --seed 7`` (prints one JSON line with the URLs and credentials).
 In-process: ``SimServer`` (see server.py). Imports neither Qt nor app.core/app.ui.

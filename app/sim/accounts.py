@@ -48,7 +48,7 @@ USERS: tuple[tuple[str, str, str, tuple[tuple[str, float, tuple[Holding, ...]], 
             ("vertical", "TSLA", "2", ("CALL", 1, 3)),
             ("single", "SPY", "1", ("PUT", -3)),
         )),
-        ("futures", 60_000, (("futures", "ES", "1", None), ("futures", "GC", "1", None))),
+        ("futures", 90_000, (("futures", "ES", "1", None), ("futures", "GC", "1", None))),
         ("crypto", 8_000, (
             ("crypto", "BTCUSD", "0.25", None), ("crypto", "ETHUSD", "2.5", None),
             ("crypto", "SOLUSD", "30", None),
@@ -108,6 +108,8 @@ class Account:
     cash: Decimal
     unsettled_cash: Decimal
     positions: list[Position] = field(default_factory=list)
+    #: buying power held by open orders (kept by the order book)
+    frozen: Decimal = ZERO
 
     @property
     def account_type(self) -> str:
@@ -271,7 +273,7 @@ class Valuer:
                        total_unrealized_profit_loss=m(upl), total_net_liquidation_value="",
                        total_day_profit_loss=m(dpl))
             assets.update(cash_balance="", market_value=m(mv), unrealized_profit_loss=m(upl),
-                          buying_power=m(cash))
+                          buying_power=m(max(ZERO, cash - account.frozen)))
             top["account_currency_assets"] = [assets]
             return top
         nlv = cash + (upl if account.kind == "futures" else mv)
@@ -281,7 +283,7 @@ class Valuer:
                    total_day_profit_loss=m(dpl))
         assets.update(cash_balance=m(cash), settled_cash=m(settled),
                       unsettled_cash=m(account.unsettled_cash), market_value=m(mv),
-                      held_amount="0.00", frozen_amount="0.00")
+                      held_amount="0.00", frozen_amount=m(account.frozen))
         if account.kind in ("margin", "futures"):
             init, maint = self._margins(account, figures)
             excess = nlv - init
@@ -289,25 +291,27 @@ class Valuer:
             withdrawable = max(ZERO, min(cash, excess))
             leverage = 2 if account.kind == "margin" else 1
             margins = dict(maintenance_margin=m(maint), used_margin=m(init),
-                           used_margin_for_open_order="0.00", init_margin=m(init),
+                           used_margin_for_open_order=m(account.frozen), init_margin=m(init),
                            intraday_margin=m(maint), margin_excess=m(excess), margin_ratio=ratio)
             if account.kind == "margin":
                 top["day_trades_left"] = "UNLIMITED" if nlv >= 25_000 else "3"
             top.update(maintenance_margin=margins["maintenance_margin"], open_margin_calls=[])
             top.update({k: v for k, v in margins.items() if k != "maintenance_margin"})
             assets.update(
-                buying_power=m(max(ZERO, excess) * leverage), unrealized_profit_loss=m(upl),
+                buying_power=m(max(ZERO, excess * leverage - account.frozen)),
+                unrealized_profit_loss=m(upl),
                 available_withdrawal=m(withdrawable), interests_unpaid="0.00",
                 net_liquidation_value=m(nlv), option_buying_power=m(withdrawable),
             )
             if account.kind == "margin":
-                assets.update(day_buying_power=m(max(ZERO, excess) * 4),
-                              overnight_buying_power=m(max(ZERO, excess) * 2),
+                assets.update(day_buying_power=m(max(ZERO, excess * 4 - account.frozen)),
+                              overnight_buying_power=m(max(ZERO, excess * 2 - account.frozen)),
                               night_trading_buying_power=m(withdrawable))
             assets.update(day_profit_loss=m(dpl), **margins)
         else:
             spendable = settled if account.kind != "crypto" else cash
-            assets.update(buying_power=m(spendable), unrealized_profit_loss=m(upl),
+            assets.update(buying_power=m(max(ZERO, spendable - account.frozen)),
+                          unrealized_profit_loss=m(upl),
                           available_withdrawal=m(settled), interests_unpaid="0.00",
                           net_liquidation_value=m(nlv), day_profit_loss=m(dpl))
             if account.kind != "crypto":

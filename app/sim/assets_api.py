@@ -71,10 +71,12 @@ class AssetsApi:
 
     async def balance(self, request: Request) -> Response:
         caller = await self.state.auth.authenticate(request, "balances")
+        self.state.orders.sync()
         return JSONResponse(self._valuer().balance(self._account(request, caller)))
 
     async def positions(self, request: Request) -> Response:
         caller = await self.state.auth.authenticate(request, "positions")
+        self.state.orders.sync()
         valuer = self._valuer()
         account = self._account(request, caller)
         return JSONResponse([valuer.position(p) for p in account.positions])

@@ -20,6 +20,11 @@ WEBULL_RATE_LIMITS: Mapping[str, tuple[int, float]] = MappingProxyType(
         "option_contracts": (60, 60.0),
         "event_markets": (60, 60.0),
         "trading_tokens": (10, 30.0),
+        "order_preview": (150, 10.0),
+        "order_write": (600, 60.0),
+        "open_orders": (2, 2.0),
+        "order_history": (2, 2.0),
+        "order_detail": (2, 2.0),
     }
 )
 

@@ -22,7 +22,11 @@ NOT_FOUND = "NOT_FOUND"
 TOKEN_AUTH_CODE_ERROR = "token.auth.code.error"
 
 #: Trading API code → Connect code, where it is not simply ``OAUTH_`` + code
-_CONNECT_CODES = {INVALID_PARAMETER: "OAUTH_OPENAPI_PARAM_ERR"}
+_CONNECT_CODES = {
+    INVALID_PARAMETER: "OAUTH_OPENAPI_PARAM_ERR",
+    # observed both ways (API.md §9.2): unprefixed on the Trading API, with OPENAPI_ on Connect
+    "DAY_BUYING_POWER_INSUFFICIENT": "OAUTH_OPENAPI_DAY_BUYING_POWER_INSUFFICIENT",
+}
 
 
 class SimError(Exception):

@@ -3,14 +3,16 @@
     server.faults.server_error("/trading/accounts/list")          # 500 SYSTEM_ERROR envelope
     server.faults.rate_limited("/trading/*", times=2, retry_after=3)
     server.faults.drop("/oauth2/tokens/create", after=True)       # handled, then connection cut
+    server.faults.server_error("/trading/orders/place", after=True)  # committed, then a 500
     server.faults.html("/trading/assets/balances/get")            # a proxy's HTML error page
     server.faults.truncated_json("/trading/assets/positions/list")
     server.faults.delay("/trading/accounts/list", 2.0)
 
 Paths are shell-style patterns (``fnmatch``), matched against the request path with and
 without the Connect prefix ``/oauth-openapi``. Faults act before authentication, like a gateway
-in front of Webull; ``truncated_json`` and ``drop(after=True)`` let the request be handled first,
-so its effects happen although the caller never sees a usable answer.
+in front of Webull; ``truncated_json``, ``drop(after=True)`` and ``server_error(after=True)`` let
+the request be handled first, so its effects happen although the caller never sees a usable
+answer (a placed order the caller must look up to learn about).
 """
 
 from __future__ import annotations
@@ -132,6 +134,8 @@ class FaultMiddleware:
             return
         kind = fault.kind
         if kind is FaultKind.SERVER_ERROR:
+            if fault.after:  # the request takes effect, the caller sees a failure
+                await _capture(self.app, scope, receive)
             await _send_json(send, 500, {"error_code": "SYSTEM_ERROR",
                                          "message": "Internal Server Error"})
         elif kind is FaultKind.RATE_LIMITED:

@@ -37,6 +37,8 @@ from .errors import SYSTEM_ERROR, SimError, error_response
 from .faults import ABORT_EXTENSION, FaultMiddleware, Faults
 from .instruments_api import InstrumentsApi
 from .oauth import AUTHORIZE_PATHS, OAuthEndpoints
+from .orders import OrderBook
+from .orders_api import OrdersApi
 from .state import DemoUser, SimState
 
 log = logging.getLogger("app.sim")
@@ -110,6 +112,7 @@ def build_app(state: SimState) -> ASGIApp:
     routes += OAuthEndpoints(state).routes()
     routes += AssetsApi(state).routes()
     routes += InstrumentsApi(state).routes()
+    routes += OrdersApi(state).routes()
     app = Starlette(routes=routes, exception_handlers={
         SimError: sim_error, HTTPException: http_error, Exception: crash,
     })
@@ -256,6 +259,11 @@ class SimServer:
         return self.state.faults
 
     @property
+    def orders(self) -> OrderBook:
+        """Every account's orders and the matching engine (read it; change it via HTTP)."""
+        return self.state.orders
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
@@ -311,7 +319,7 @@ class SimServer:
     def _run(server: _Server, sock: socket.socket) -> None:
         try:
             asyncio.run(server.serve(sockets=[sock]))
-        except BaseException:  # noqa: BLE001 - logged; start()/stop() see the thread end
+        except BaseException:
             log.exception("the simulator stopped unexpectedly")
         finally:
             sock.close()

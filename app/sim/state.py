@@ -12,6 +12,8 @@ from .config import SimConfig
 from .faults import Faults
 from .instruments import catalog_for
 from .market import Market
+from .order_seed import seed_orders
+from .orders import OrderBook
 from .ratelimit import RateLimiter
 from .seed import PartnerApp, TradingApp, partner_app
 from .tokens import NonceCache, OAuthStore, TradingTokenStore
@@ -95,6 +97,9 @@ class SimState:
                         ("https://partner.example.com/webull/callback",), topic="partner-2"),
         ]
         self.registry = Registry(partners, users)
+        self.orders = OrderBook(self.market, {a.account_id: a for u in users for a in u.accounts},
+                                seed)
+        seed_orders(self.orders, users)
         self.oauth = OAuthStore(self.clock, code_ttl_s=config.code_ttl_s,
                                 access_ttl_s=config.access_token_ttl_s,
                                 refresh_ttl_s=config.refresh_token_ttl_s)

@@ -136,9 +136,12 @@ def test_balances_agree_with_positions(shared_sim: SimServer, http: httpx.Client
             assert excess == nlv - Decimal(balance["init_margin"])
             assert balance["open_margin_calls"] == []
             assert Decimal(balance["maintenance_margin"]) <= Decimal(balance["init_margin"])
+            # open orders hold buying power (the seeded working GTC order)
+            held = Decimal(balance["used_margin_for_open_order"])
+            assert Decimal(assets["frozen_amount"]) == held
             if account["account_class"] == "INDIVIDUAL_MARGIN":
-                assert Decimal(assets["buying_power"]) == 2 * max(excess, Decimal(0))
-                assert Decimal(assets["day_buying_power"]) == 4 * max(excess, Decimal(0))
+                assert Decimal(assets["buying_power"]) == 2 * max(excess, Decimal(0)) - held
+                assert Decimal(assets["day_buying_power"]) == 4 * max(excess, Decimal(0)) - held
         else:
             assert "init_margin" not in balance and "margin_excess" not in assets
 
@@ -194,10 +197,10 @@ def test_java_style_numbers_when_asked(http: httpx.Client) -> None:
     with SimServer(clock=ManualClock(), java_number_style=True, rate_limits=None) as sim:
         access = connect_tokens(http, sim).access_token
         account = _get(http, sim, "/trading/accounts/list", access)[0]["account_id"]
-        sim.state.registry.account(account).cash = Decimal("232435219")  # type: ignore[union-attr]
+        sim.state.registry.account(account).cash = Decimal(232435219)  # type: ignore[union-attr]
         balance = _get(http, sim, "/trading/assets/balances/get", access, account)
         check("accountBalance", balance)
         assert balance["total_cash_balance"] == "2.32435219E8"
         assert "E" in balance["account_currency_assets"][0]["day_buying_power"]
         assert "E" not in balance["total_market_value"]  # small figures stay plain
-        assert Decimal(balance["total_net_liquidation_value"]) > Decimal("232435219")
+        assert Decimal(balance["total_net_liquidation_value"]) > Decimal(232435219)
