@@ -3,10 +3,16 @@
 Everything in the simulator that depends on time (code, token and nonce expiry, rate-limit
 windows, the market's random walk, trading sessions) asks one ``Clock`` for ``now()``. Demo runs
 on ``SystemClock``; tests use ``ManualClock`` and move it forward instead of sleeping.
+
+``SkewedClock`` wraps either and runs ahead of (or behind) it by a settable number of seconds:
+``SimServer`` always gives its state one, so tests and the admin endpoint can make the server's
+clock disagree with its callers' (signed ``x-timestamp`` outside the window, tokens and codes
+expiring early or late) while the server runs.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -56,6 +62,43 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({self.now().isoformat()})"
+
+
+class SkewedClock:
+    """``base``'s time plus a skew (seconds; negative runs behind). Thread-safe: the skew may be
+    changed while the server runs."""
+
+    def __init__(self, base: Clock, skew_s: float = 0.0) -> None:
+        self.base = base
+        self._lock = threading.Lock()
+        self._skew = _step(skew_s)
+
+    @property
+    def skew_s(self) -> float:
+        with self._lock:
+            return self._skew.total_seconds()
+
+    def set_skew(self, seconds: float | timedelta) -> None:
+        step = _step(seconds)
+        with self._lock:
+            self._skew = step
+
+    def now(self) -> datetime:
+        with self._lock:
+            skew = self._skew
+        return self.base.now() + skew
+
+    def __repr__(self) -> str:
+        return f"SkewedClock({self.base!r}, skew_s={self.skew_s:g})"
+
+
+def _step(seconds: float | timedelta) -> timedelta:
+    if isinstance(seconds, timedelta):
+        return seconds
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) \
+            or not math.isfinite(seconds):
+        raise ValueError("a clock skew must be a finite number of seconds")
+    return timedelta(seconds=seconds)
 
 
 def _aware(when: datetime) -> datetime:

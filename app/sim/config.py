@@ -75,6 +75,9 @@ class SimConfig:
     java_number_style: bool = False
     #: log one line per request (method, path, status; never the query) at INFO
     access_log: bool = False
+    #: serve the admin endpoint (admin.py) under ``/__sim/admin/`` to loopback clients; off, its
+    #: paths answer 404 like any unknown path
+    admin_enabled: bool = False
 
     def __post_init__(self) -> None:
         if self.page_size < 1:

@@ -61,6 +61,13 @@ class Fault:
         bare = path.removeprefix("/oauth-openapi") if path.startswith("/oauth-openapi/") else path
         return fnmatchcase(path, self.path) or fnmatchcase(bare, self.path)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (the admin endpoint lists faults this way)."""
+        return {"kind": self.kind.value, "path": self.path, "method": self.method,
+                "remaining": self.remaining, "hits": self.hits,
+                "retry_after": self.retry_after, "delay_s": self.delay_s,
+                "status": self.status, "after": self.after}
+
 
 class Faults:
     """The pending faults of one server. Thread-safe: tests add faults while it runs."""
@@ -112,9 +119,12 @@ class Faults:
         with self._lock:
             return [f for f in self._faults if f.remaining > 0]
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        """Forget every fault; returns how many were still pending."""
         with self._lock:
+            pending = sum(1 for f in self._faults if f.remaining > 0)
             self._faults.clear()
+            return pending
 
 
 class FaultMiddleware:

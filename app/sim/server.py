@@ -5,6 +5,9 @@ uvicorn on a loopback port in a background thread with its own asyncio loop.
         sim.info.base_url           # http://127.0.0.1:PORT
         sim.faults.server_error("/trading/accounts/list")
         sim.revoke_user_tokens("demo")
+        sim.set_clock_skew(600)     # the server's clock runs 10 minutes ahead of sim.clock
+
+With ``admin_enabled`` the admin endpoint (admin.py) is served under ``/__sim/admin/``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -30,8 +34,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .admin import ADMIN_PREFIX, build_admin_app, is_admin_path
 from .assets_api import AssetsApi
-from .clock import Clock
+from .clock import Clock, SkewedClock, SystemClock
 from .config import SimConfig
 from .errors import SYSTEM_ERROR, SimError, error_response
 from .faults import ABORT_EXTENSION, FaultMiddleware, Faults
@@ -206,36 +211,49 @@ class SimServer:
 
     Settings come from ``config`` (copied) with keyword overrides; ``sim.config`` is the live
     copy, read on every request, so tests may change e.g. ``strict_signature`` while it runs.
+
+    ``clock`` is the reference clock (the callers' time; a ``ManualClock`` in tests). The state
+    reads it through a ``SkewedClock`` (``server_clock``), so ``set_clock_skew()`` can make the
+    server run ahead of or behind its callers; the skew starts at 0 and ``reset()`` zeroes it.
     """
 
     def __init__(self, config: SimConfig | None = None, *, clock: Clock | None = None,
                  **overrides: Any) -> None:
         self._pristine = _configured(config or SimConfig(), overrides)
         self.config = replace(self._pristine)
-        self._install(SimState(self.config, clock))
+        self._admin = RequestIdMiddleware(build_admin_app(self), lambda: self.config.access_log)
+        self._install(self.config, clock or SystemClock())
         self._thread: threading.Thread | None = None
         self._server: _Server | None = None
         self._port: int | None = None
         self._info: SimInfo | None = None
         self.startup_seconds: float | None = None
 
-    def _install(self, state: SimState) -> None:
-        self.state = state
-        self._app = build_app(state)
+    def _install(self, config: SimConfig, clock: Clock) -> None:
+        skewed = SkewedClock(clock)
+        self.state = SimState(config, skewed)
+        self._server_clock = skewed
+        self._app = build_app(self.state)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The ASGI application: the current state's (``reset()`` swaps it)."""
+        """The ASGI application: the current state's (``reset()`` swaps it), and the admin
+        endpoint when ``config.admin_enabled`` (read per request)."""
+        if (scope["type"] == "http" and self.config.admin_enabled
+                and is_admin_path(scope["path"])):
+            await self._admin(scope, receive, send)
+            return
         await self._app(scope, receive, send)
 
     def reset(self, config: SimConfig | None = None, *, clock: Clock | None = None,
               **overrides: Any) -> None:
         """Start over as if newly built — users, tokens, market, faults, rate-limit windows —
         but keep listening on the same address. Without ``config`` the settings the server was
-        built with are used again; without ``clock`` the current clock is kept."""
+        built with are used again; without ``clock`` the current clock is kept. The clock skew
+        goes back to 0."""
         fresh = _configured(config or self._pristine, overrides)
         fresh.host, fresh.port = self.config.host, self.config.port
         self.config = fresh
-        self._install(SimState(fresh, clock or self.state.clock))
+        self._install(fresh, clock or self.clock)
         if self._info is not None:
             self._info = self._make_info(self._info.base_url)
 
@@ -251,8 +269,28 @@ class SimServer:
         return self.info.base_url
 
     @property
+    def admin_url(self) -> str:
+        """The admin endpoint's base URL (served only when ``config.admin_enabled``)."""
+        return self.info.base_url + ADMIN_PREFIX + "/"
+
+    @property
     def clock(self) -> Clock:
-        return self.state.clock
+        """The reference clock: the callers' time (the server's is ``server_clock``)."""
+        return self._server_clock.base
+
+    @property
+    def server_clock(self) -> SkewedClock:
+        """The clock the simulator's state reads: ``clock`` plus ``clock_skew_s``."""
+        return self._server_clock
+
+    @property
+    def clock_skew_s(self) -> float:
+        return self._server_clock.skew_s
+
+    def set_clock_skew(self, seconds: float | timedelta) -> None:
+        """Run the server's clock ``seconds`` ahead of ``clock`` (behind when negative).
+        Thread-safe; affects the x-timestamp window and every expiry from the next request."""
+        self._server_clock.set_skew(seconds)
 
     @property
     def faults(self) -> Faults:
