@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from .accounts import User
-from .orders import GTC_LIFETIME, Order, OrderBook, OrderLeg
+from .order_model import CENT, GTC_LIFETIME, Order, OrderLeg
+from .orders import OrderBook
 from .wire import quantize
-
-CENT = Decimal("0.01")
 
 
 def seed_orders(book: OrderBook, users: list[User]) -> None:
