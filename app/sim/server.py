@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .admin import ADMIN_PREFIX, build_admin_app, is_admin_path
 from .assets_api import AssetsApi
@@ -128,8 +128,9 @@ def build_app(state: SimState) -> ASGIApp:
 # ------------------------------------------------------------------------------ running it
 
 
-class _Protocol(H11Protocol):
-    """uvicorn's h11 protocol, plus a scope extension to cut the connection (fault injection)."""
+class _Protocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (a C HTTP parser: about twice the requests per core of the
+    pure-Python h11 one), plus a scope extension to cut the connection (fault injection)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
