@@ -10,6 +10,8 @@ import pytest
 
 from app.sim import ManualClock, SimConfig, SimServer
 
+from .orders_support import Session, connect_session
+
 
 @pytest.fixture
 def clock() -> ManualClock:
@@ -39,3 +41,9 @@ def shared_sim() -> Iterator[SimServer]:
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=5.0, follow_redirects=False, trust_env=False) as client:
         yield client
+
+
+@pytest.fixture
+def demo(sim: SimServer, http: httpx.Client) -> Session:
+    """The first demo user signed in over Connect (tests/sim/orders_support.py)."""
+    return connect_session(http, sim)

@@ -5,9 +5,16 @@ OAuth code), so the simulator is tested against API.md, not against our client."
 from __future__ import annotations
 
 import json
+import os
 import re
-from dataclasses import dataclass
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -188,3 +195,38 @@ def csrf_fields(page: httpx.Response) -> dict[str, str]:
     fields = form_of(page)["fields"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{40,}", fields["csrf"]), fields
     return fields
+
+
+# ------------------------------------------------------------------------------ the CLI
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class CliRun:
+    """``python -m app.sim`` run as a separate process; ``out``/``err`` are set once it stops."""
+
+    proc: subprocess.Popen[str]
+    info: dict[str, str] = field(default_factory=dict)
+    out: str = ""
+    err: str = ""
+
+
+@contextmanager
+def cli_simulator(*args: str, stop_signal: signal.Signals = signal.SIGTERM) -> Iterator[CliRun]:
+    """Start the CLI, read its one JSON line, yield; on leaving, stop it with ``stop_signal``
+    and collect what it printed (killed instead if anything went wrong)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.sim", *args], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = CliRun(proc)
+    try:
+        assert proc.stdout is not None
+        run.info = json.loads(proc.stdout.readline())  # returns once the server listens
+        yield run
+        proc.send_signal(stop_signal)
+        run.out, run.err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

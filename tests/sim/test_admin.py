@@ -4,12 +4,7 @@ and its faults, clock and token switches really act on the next calls."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,11 +13,10 @@ import pytest
 from app.sim import ManualClock, SimConfig, SimServer, SystemClock
 
 from .orders_support import connect_session, stock
-from .support import call, connect_tokens, error_of
+from .support import call, cli_simulator, connect_tokens, error_of
 
 ACCOUNTS = "/trading/accounts/list"
 HEADERS = {"x-sim-admin": "1"}
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -379,45 +373,24 @@ def test_bodies_must_be_json_objects(admin: SimServer, http: httpx.Client, raw: 
 # ------------------------------------------------------------------------------ the CLI
 
 
-def test_cli_admin_flag_logs_the_url_and_keeps_stdout(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "app.sim", "--admin", "--quiet"], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        info = json.loads(proc.stdout.readline())
+def test_cli_admin_flag_logs_the_url_and_keeps_stdout() -> None:
+    with cli_simulator("--admin", "--quiet") as run:
+        info = run.info
         assert set(info) == {"base_url", "login_url", "client_id", "client_secret", "app_key",
                              "app_secret", "redirect_uri", "scope"}
         with httpx.Client(trust_env=False, timeout=5) as http:
             state = http.get(info["base_url"] + "/__sim/admin/state", headers=HEADERS)
             assert state.status_code == 200 and state.json()["config"]["admin_enabled"]
             assert state.json()["clock"]["kind"] == "SystemClock"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    assert out == ""
-    assert f"admin endpoint enabled at {info['base_url']}/__sim/admin/" in err
+    assert run.proc.returncode == 0, run.err
+    assert run.out == ""
+    assert f"admin endpoint enabled at {info['base_url']}/__sim/admin/" in run.err
 
 
 def test_cli_without_the_flag_has_no_admin_endpoint() -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "app.sim", "--quiet"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        info = json.loads(proc.stdout.readline())
+    with cli_simulator("--quiet") as run:
         with httpx.Client(trust_env=False, timeout=5) as http:
-            assert http.get(info["base_url"] + "/__sim/admin/state",
+            assert http.get(run.info["base_url"] + "/__sim/admin/state",
                             headers=HEADERS).status_code == 404
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0, err
-    assert "admin endpoint" not in err
+    assert run.proc.returncode == 0, run.err
+    assert "admin endpoint" not in run.err

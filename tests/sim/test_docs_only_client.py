@@ -8,8 +8,6 @@ import base64
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,6 +16,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
+
+from .support import cli_simulator
 
 
 class DocClient:
@@ -75,16 +75,8 @@ class DocClient:
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[dict[str, str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "app.sim", "--auto-approve", "--port", "0",
-                             "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
-    assert proc.stdout is not None
-    try:
-        yield json.loads(proc.stdout.readline())
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    with cli_simulator("--auto-approve", "--port", "0", "--quiet") as run:
+        yield run.info
 
 
 def test_docs_only_client_completes_the_whole_flow(simulator: dict[str, str]) -> None:

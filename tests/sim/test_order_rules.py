@@ -28,11 +28,6 @@ NO_PERM = "OAUTH_OPENAPI_TRADE_ORDER_NO_PERMISSION"
 INVALID_QTY = "OAUTH_ORDER_INVALID_QTY"
 
 
-@pytest.fixture
-def demo(sim: SimServer, http: httpx.Client) -> Session:
-    return connect_session(http, sim)
-
-
 def _event_symbol(sim: SimServer) -> str:
     return next(s for s in sim.state.catalog.events if s.startswith("KXRATECUTCOUNT"))
 

@@ -22,11 +22,6 @@ from .schemas import check
 from .support import error_of
 
 
-@pytest.fixture
-def demo(sim: SimServer, http: httpx.Client) -> Session:
-    return connect_session(http, sim)
-
-
 def _resting(**kw: str) -> dict[str, str]:
     return stock(order_type="LIMIT", limit_price="100.00", time_in_force="GTC", **kw)
 

@@ -22,9 +22,14 @@ from .orders_support import (
 from .schemas import check
 
 
-@pytest.fixture
-def demo(sim: SimServer, http: httpx.Client) -> Session:
-    return connect_session(http, sim)
+def _rest_gtc_orders(demo: Session, account: str, count: int) -> list[str]:
+    """Place ``count`` far-from-market GTC buy limits that stay open; their client ids."""
+    ids = []
+    for _ in range(count):
+        order = stock(order_type="LIMIT", limit_price="1.00", time_in_force="GTC")
+        demo.placed(account, order)
+        ids.append(order["client_order_id"])
+    return ids
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -196,11 +201,7 @@ def test_seeded_history_and_open_order(demo: Session) -> None:
 def test_pagination_of_open_orders_and_history(demo: Session) -> None:
     margin = demo.accounts()["margin"]
     demo.sim.config.page_size = 2
-    ids = []
-    for _ in range(4):
-        order = stock(order_type="LIMIT", limit_price="1.00", time_in_force="GTC")
-        demo.placed(margin, order)
-        ids.append(order["client_order_id"])
+    ids = _rest_gtc_orders(demo, margin, 4)
 
     def walk(path: str, **query: str) -> list[str]:
         seen: list[str] = []
@@ -396,11 +397,7 @@ def test_event_amount_orders_are_marketable_fok_buys(demo: Session) -> None:
 def test_open_orders_pages_survive_orders_that_close_meanwhile(demo: Session) -> None:
     margin = demo.accounts()["margin"]
     demo.sim.config.page_size = 2
-    ids = []
-    for _ in range(4):
-        order = stock(order_type="LIMIT", limit_price="1.00", time_in_force="GTC")
-        demo.placed(margin, order)
-        ids.append(order["client_order_id"])
+    ids = _rest_gtc_orders(demo, margin, 4)
     query = {"account_id": margin}
     first = demo.call("/trading/orders/open-orders/list", query=query).json()
     assert [g["client_order_id"] for g in first["data"]] == ids[:1:-1]
