@@ -19,7 +19,7 @@ from app.sim import SimServer
 from app.webull.client import WebullClient
 from app.webull.environments import Environment
 from app.webull.models import Balance, Position
-from app.webull.oauth import AuthorizationFlow, ConnectCredentials, TokenManager
+from app.webull.oauth import AuthorizationFlow, ConnectCredentials, TokenManager, TokenSet
 from app.webull.transport import Transport
 
 
@@ -42,18 +42,31 @@ def _balance_line(b: Balance) -> str:
             f"{money(b.total_day_profit_loss)}")
 
 
-async def snapshot(sim: SimServer) -> list[str]:
+def demo_connection(sim: SimServer) -> tuple[Environment, ConnectCredentials]:
+    """The Demo environment and partner credentials of a running simulator."""
     info = sim.info
     env = Environment.demo(info.base_url, info.login_url)
     creds = ConnectCredentials(info.client_id, info.client_secret, info.app_key,
                                info.app_secret, info.scope, info.redirect_uri)
+    return env, creds
+
+
+async def auto_sign_in(flow: AuthorizationFlow, tokens: TokenManager) -> TokenSet:
+    """Sign in against a simulator that auto-approves: the authorization request redirects at
+    once, and the code in that redirect is checked and exchanged like any callback."""
+    async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as browser:
+        answer = await browser.get(flow.begin())
+    if answer.status_code != 302:
+        raise RuntimeError(f"the simulator did not approve the sign-in (HTTP {answer.status_code})")
+    return await tokens.exchange_code(flow.complete(answer.headers["location"]))
+
+
+async def snapshot(sim: SimServer) -> list[str]:
+    env, creds = demo_connection(sim)
     transport = Transport(env, creds.signing_key)
     try:
-        flow = AuthorizationFlow(env, creds)
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as browser:
-            answer = await browser.get(flow.begin())
         tokens = TokenManager(transport, creds)
-        token_set = await tokens.exchange_code(flow.complete(answer.headers["location"]))
+        token_set = await auto_sign_in(AuthorizationFlow(env, creds), tokens)
         client = WebullClient(transport, tokens.access_token)
         lines = [f"Signed in (identity {token_set.identity_id}); access token valid until "
                  f"{token_set.access_expires_at:%H:%M:%S} UTC."]

@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 import time
 
-import httpx
 import pytest
 
+from app.demo_cli import auto_sign_in, demo_connection
 from app.sim import SimServer
 from app.webull.client import WebullClient
 from app.webull.environments import Environment
@@ -30,14 +30,12 @@ def sim() -> Iterator[SimServer]:
 
 @pytest.fixture
 def env(sim: SimServer) -> Environment:
-    return Environment.demo(sim.info.base_url, sim.info.login_url)
+    return demo_connection(sim)[0]
 
 
 @pytest.fixture
 def creds(sim: SimServer) -> ConnectCredentials:
-    i = sim.info
-    return ConnectCredentials(i.client_id, i.client_secret, i.app_key, i.app_secret, i.scope,
-                              i.redirect_uri)
+    return demo_connection(sim)[1]
 
 
 @pytest.fixture(scope="module")
@@ -66,10 +64,7 @@ class Session:
         self.sleeps.append(seconds)
 
     async def sign_in(self) -> None:
-        async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as browser:
-            answer = await browser.get(self.flow.begin())
-        assert answer.status_code == 302
-        await self.tokens.exchange_code(self.flow.complete(answer.headers["location"]))
+        await auto_sign_in(self.flow, self.tokens)
 
     async def close(self) -> None:
         await self.transport.aclose()

@@ -9,15 +9,14 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 
+from app.demo_cli import auto_sign_in, demo_connection
 from app.sim import SimServer
 from app.webull.client import WebullClient
-from app.webull.environments import Environment
 from app.webull.errors import BusinessRejectionError, OutcomeUnknownError
 from app.webull.models import BatchOrder, ModifyOrder, NewOrder
-from app.webull.oauth import AuthorizationFlow, ConnectCredentials, TokenManager
+from app.webull.oauth import AuthorizationFlow, TokenManager
 from app.webull.ratelimit import WEBULL_LIMITS, Limit, RateLimiter
 from app.webull.transport import RetryPolicy, Transport
 
@@ -42,17 +41,11 @@ async def _no_sleep(seconds: float) -> None:
 @pytest.fixture
 async def client(sim: SimServer, limiter: RateLimiter) -> AsyncIterator[WebullClient]:
     sim.faults.clear()
-    i = sim.info
-    env = Environment.demo(i.base_url, i.login_url)
-    creds = ConnectCredentials(i.client_id, i.client_secret, i.app_key, i.app_secret, i.scope,
-                               i.redirect_uri)
+    env, creds = demo_connection(sim)
     transport = Transport(env, creds.signing_key, limiter=limiter,
                           retry=RetryPolicy(sleep=_no_sleep))
-    flow = AuthorizationFlow(env, creds)
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as browser:
-        answer = await browser.get(flow.begin())
     tokens = TokenManager(transport, creds)
-    await tokens.exchange_code(flow.complete(answer.headers["location"]))
+    await auto_sign_in(AuthorizationFlow(env, creds), tokens)
     yield WebullClient(transport, tokens.access_token)
     await transport.aclose()
 
