@@ -30,6 +30,9 @@ WEBULL_RATE_LIMITS: Mapping[str, tuple[int, float]] = MappingProxyType(
 
 DEFAULT_REDIRECT_URI = "https://pennant.invalid/oauth/callback"
 DEFAULT_SCOPE = "user:trade:wr"
+#: a registered loopback redirect for native apps (RFC 8252 §7.3): any port is accepted, and
+#: any path below this one (the app adds a random segment), on http://127.0.0.1 only
+DEFAULT_LOOPBACK_REDIRECT_URI = "http://127.0.0.1/oauth/callback"
 
 
 @dataclass
@@ -48,6 +51,8 @@ class SimConfig:
     #: the partner app's registered redirect URI. ``.invalid`` never resolves (RFC 2606), so a
     #: login view that fails to intercept the callback cannot leak the code to the network.
     redirect_uri: str = DEFAULT_REDIRECT_URI
+    #: registered loopback redirect (None: the partner app registered none)
+    loopback_redirect_uri: str | None = DEFAULT_LOOPBACK_REDIRECT_URI
     scope: str = DEFAULT_SCOPE
 
     code_ttl_s: int = 60

@@ -95,7 +95,7 @@ class OAuthEndpoints:
         app = self.state.registry.partner_by_client_id(q.get("client_id", ""))
         if app is None:
             raise _oauth_error("client_id is invalid")
-        if q.get("redirect_uri") not in app.redirect_uris:
+        if not app.allows_redirect(q.get("redirect_uri", "")):
             raise _oauth_error("redirect_uri is not in whitelist")
         if q.get("response_type") != "code":
             raise _oauth_error("response_type must be code")

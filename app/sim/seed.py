@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 UPPER_ALNUM = string.ascii_uppercase + string.digits
 ALNUM = string.ascii_letters + string.digits
@@ -61,6 +62,26 @@ class PartnerApp:
     app_secret: str = field(default="", repr=False)
     scope: str = ""
     redirect_uris: tuple[str, ...] = ()
+
+    def allows_redirect(self, uri: str) -> bool:
+        """Exact match with a registered URI; a registered ``http://127.0.0.1/path`` also allows
+        any port and any path below ``path`` (RFC 8252 §7.3, loopback redirects of native apps)."""
+        if uri in self.redirect_uris:
+            return True
+        asked = urlsplit(uri)
+        if asked.scheme != "http" or asked.hostname != "127.0.0.1" or asked.query or asked.fragment:
+            return False
+        try:
+            asked.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            return False
+        for registered in self.redirect_uris:
+            reg = urlsplit(registered)
+            if reg.scheme == "http" and reg.hostname == "127.0.0.1" and reg.port is None:
+                base = reg.path.rstrip("/")
+                if asked.path == base or asked.path.startswith(base + "/"):
+                    return True
+        return False
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ class SimInfo:
     app_secret: str = field(default="", repr=False)
     redirect_uri: str = ""
     scope: str = ""
+    #: the registered loopback redirect for system-browser sign-in ("" if none), RFC 8252
+    loopback_redirect_uri: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -351,7 +353,7 @@ class SimServer:
             base_url=base, login_url=base + AUTHORIZE_PATHS[0], client_id=partner.client_id,
             client_secret=partner.client_secret, app_key=partner.app_key,
             app_secret=partner.app_secret, redirect_uri=partner.redirect_uris[0],
-            scope=partner.scope,
+            scope=partner.scope, loopback_redirect_uri=self.config.loopback_redirect_uri or "",
         )
 
     @staticmethod

@@ -92,7 +92,9 @@ class SimState:
         users = build_users(seed, self.catalog)
         price_options_at_start(users, self.market)
         partners = [
-            partner_app(seed, "Pennant", config.scope, (config.redirect_uri,)),
+            partner_app(seed, "Pennant", config.scope, (config.redirect_uri,)
+                        + ((config.loopback_redirect_uri,) if config.loopback_redirect_uri
+                           else ())),
             partner_app(seed, "Example Partner", config.scope,
                         ("https://partner.example.com/webull/callback",), topic="partner-2"),
         ]

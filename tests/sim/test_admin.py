@@ -377,7 +377,7 @@ def test_cli_admin_flag_logs_the_url_and_keeps_stdout() -> None:
     with cli_simulator("--admin", "--quiet") as run:
         info = run.info
         assert set(info) == {"base_url", "login_url", "client_id", "client_secret", "app_key",
-                             "app_secret", "redirect_uri", "scope"}
+                             "app_secret", "redirect_uri", "scope", "loopback_redirect_uri"}
         with httpx.Client(trust_env=False, timeout=5) as http:
             state = http.get(info["base_url"] + "/__sim/admin/state", headers=HEADERS)
             assert state.status_code == 200 and state.json()["config"]["admin_enabled"]

@@ -12,7 +12,7 @@ from app.sim import SimServer
 from .support import authorize_params, cli_simulator
 
 KEYS = {"base_url", "login_url", "client_id", "client_secret", "app_key", "app_secret",
-        "redirect_uri", "scope"}
+        "redirect_uri", "scope", "loopback_redirect_uri"}
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])

@@ -186,3 +186,18 @@ def test_the_token_endpoint_requires_form_signature_and_v2(sim: SimServer,
     trading = token_request(http, sim, form, key=SigningKey(user.app_key, user.app_secret))
     assert error_of(trading) == (401, "UNAUTHORIZED")
     exchange(http, sim, code)  # none of the failures spent the code
+
+
+def test_loopback_redirect_allows_any_port_and_a_path_below_the_registered_one() -> None:
+    from app.sim.seed import PartnerApp
+
+    app = PartnerApp("x", "C", "s", "k", "a", "scope",
+                     ("https://pennant.invalid/oauth/callback", "http://127.0.0.1/oauth/callback"))
+    assert app.allows_redirect("https://pennant.invalid/oauth/callback")
+    assert app.allows_redirect("http://127.0.0.1:53121/oauth/callback/r4nd0m")
+    assert app.allows_redirect("http://127.0.0.1:1/oauth/callback")
+    for refused in ("http://127.0.0.1:5312/other", "http://localhost:5312/oauth/callback/x",
+                    "https://127.0.0.1:5312/oauth/callback/x", "http://127.0.0.1:99999/oauth/callback",
+                    "http://127.0.0.1:80/oauth/callbackx", "http://127.0.0.1:5/oauth/callback/x?y=1",
+                    "https://pennant.invalid/oauth/callback/x", "http://10.0.0.1:5/oauth/callback"):
+        assert not app.allows_redirect(refused), refused
