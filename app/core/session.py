@@ -229,6 +229,12 @@ class Session:
             self._login_failed(
                 LoginErrorKind.NETWORK,
                 f"Webull did not finish the sign-in ({exc}). Try again in a moment.")
+        except asyncio.CancelledError:
+            # abandoned mid-exchange (window closed): back to the state before the sign-in
+            state, message = self._before_login or (SessionState.DISCONNECTED, "")
+            self._before_login = None
+            self._set_state(state, message)
+            raise
         self._before_login = None
         self._set_state(SessionState.CONNECTED, f"Signed in to {self.environment.label}.")
         await self._flush_writes()
