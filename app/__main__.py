@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
 from app.webull.environments import builtin_environments
 from app.webull.redaction import install_log_redaction
 
+if TYPE_CHECKING:
+    from app.webull.environments import Environment
+    from app.webull.oauth import ConnectCredentials
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pennant", description="Pennant trading terminal for Webull")
     p.add_argument("--version", action="version", version=f"Pennant {__version__}")
-    p.add_argument("--demo", action="store_true", help="use the Demo environment (the default)")
-    p.add_argument("--env", metavar="NAME", help="environment: demo, " + ", ".join(
-        builtin_environments()))
+    p.add_argument("--demo", action="store_true",
+                   help="open the Demo environment (a simulated market on this computer)")
+    p.add_argument("--env", metavar="NAME", help="open this environment: demo, " + ", ".join(
+        builtin_environments()) + " (default: the one chosen in Settings)")
     p.add_argument("--list-environments", action="store_true",
                    help="print the known environments and their hosts, then exit")
-    p.add_argument("--once", action="store_true",
-                   help="Demo: print the portfolio snapshot and exit instead of serving")
+    p.add_argument("--screenshot", metavar="PATH", type=Path,
+                   help="Demo: sign in (auto-approved), wait until every panel has data, save a "
+                        "PNG of the main window to PATH and exit")
+    p.add_argument("--selftest", action="store_true",
+                   help="check that Qt, QtWebEngine, the keychain and SQLite work, then exit")
+    p.add_argument("--data-dir", metavar="DIR", type=Path,
+                   help="keep settings, history and window layout in DIR instead of the "
+                        "platform's standard places")
     return p
 
 
@@ -34,23 +48,45 @@ def _print_environments() -> None:
         print(f"              login hosts  {', '.join(env.login_hosts)}")
 
 
+def demo_provider(auto_approve: bool) -> tuple[Environment, ConnectCredentials, str]:
+    """Start the simulator in this process (once) for the Demo environment."""
+    from app.demo import demo_connection
+    from app.sim import SimServer
+
+    sim = SimServer(auto_approve=auto_approve)
+    sim.start()
+    atexit.register(sim.stop)
+    env, creds = demo_connection(sim)
+    return env, creds, sim.info.loopback_redirect_uri
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
     args = _parser().parse_args(argv)
     if args.env and args.env != "demo" and args.env not in builtin_environments():
-        print(f"pennant: unknown environment {args.env!r}", file=sys.stderr)
+        print(f"pennant: unknown environment {args.env!r}; known: demo, "
+              f"{', '.join(builtin_environments())}", file=sys.stderr)
         return 2
-    print(f"Pennant {__version__}")
     if args.list_environments:
         _print_environments()
         return 0
-    if args.env and args.env != "demo":
-        print(f"pennant: the {args.env} environment needs the desktop window (a later issue) to "
-              "enter credentials; only the Demo runs in the terminal for now", file=sys.stderr)
-        return 2
-    from app.demo_cli import run_demo  # starts the simulator: import only when needed
+    if args.selftest:
+        from app.ui.selftest import run_selftest
 
-    return run_demo(once=args.once)
+        return run_selftest()
+    if args.screenshot and args.env and args.env != "demo":
+        print("pennant: --screenshot runs in the Demo environment only", file=sys.stderr)
+        return 2
+    from app.ui.application import LaunchOptions, run
+
+    environment = "demo" if (args.demo or args.screenshot) else args.env
+    auto_approve = args.screenshot is not None
+    return run(LaunchOptions(
+        environment=environment,
+        demo_provider=lambda: demo_provider(auto_approve),
+        screenshot=args.screenshot,
+        data_dir=args.data_dir,
+    ))
 
 
 if __name__ == "__main__":

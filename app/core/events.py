@@ -9,14 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from app.webull.models import Account, Balance, OrderGroup, Position
+if TYPE_CHECKING:  # annotations only: keeps this module cheap to import at start-up
+    from datetime import datetime
+    from decimal import Decimal
 
-from .diff import KeyedDiff
-from .rows import OrderRow
+    from app.webull.models import Account, Balance, OrderGroup, Position
+
+    from .diff import KeyedDiff
+    from .rows import OrderRow
 
 log = logging.getLogger(__name__)
 

@@ -73,6 +73,9 @@ class _GroupBuckets(BucketFactory):
 class RateLimiter:
     """Waits until a request of a group may start without breaching the group's limit.
 
+    A slot is granted 200 ms after the window strictly allows it: Webull counts arrival times,
+    and network jitter must not push a request into the previous window.
+
     Each group has its own pyrate Limiter (a Limiter holds one lock while a caller waits), so
     a saturated group — paging instruments, say — never holds up another, such as a cancel.
     """
@@ -82,7 +85,7 @@ class RateLimiter:
         self._buckets = _GroupBuckets(self.limits)
         self._limiters = {
             group: Limiter(SingleBucketFactory(self._buckets.get(self._buckets.wrap_item(group)),
-                                               schedule_leak=False), buffer_ms=20)
+                                               schedule_leak=False), buffer_ms=200)
             for group in self.limits
         }
 

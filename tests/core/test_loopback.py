@@ -14,7 +14,7 @@ from app.core.events import EventBus, SessionState
 from app.core.keychain import Keychain
 from app.core.loopback import LoopbackRedirectListener
 from app.core.session import LoginError, LoginErrorKind, Session
-from app.demo_cli import demo_connection
+from app.demo import demo_connection
 from app.sim import SimServer
 from app.webull.ratelimit import WEBULL_LIMITS, Limit, RateLimiter
 from app.webull.transport import Transport

@@ -23,7 +23,7 @@ from app.core.events import (
 )
 from app.core.keychain import Keychain, token_name
 from app.core.session import REFRESH_MARGIN, LoginError, LoginErrorKind, Session
-from app.demo_cli import demo_connection
+from app.demo import demo_connection
 from app.sim import SimServer
 from app.webull.errors import AuthError
 from app.webull.oauth import TokenManager, TokenSet, parse_callback

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from app.demo_cli import auto_sign_in, demo_connection
+from app.demo import auto_sign_in, demo_connection
 from app.sim import SimServer
 from app.webull.client import WebullClient
 from app.webull.environments import Environment

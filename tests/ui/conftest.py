@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
-import pytest
-import qasync
-
 # QtWebEngine must be imported before the QApplication exists.
 import PySide6.QtWebEngineWidgets  # noqa: F401
+import pytest
+import qasync
 from PySide6.QtWidgets import QApplication
 
 

@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.core.events import EventBus
 from app.core.session import Session, SessionState
-from app.demo_cli import demo_connection
+from app.demo import demo_connection
 from app.sim import SimServer
 from app.ui.browser_login import BrowserLoginDialog, remaining_text
 from tests.ui.support import run

@@ -26,7 +26,7 @@ from PySide6.QtWebEngineCore import (
 
 from app.core.events import EventBus
 from app.core.session import Session, SessionState
-from app.demo_cli import demo_connection
+from app.demo import demo_connection
 from app.sim import SimServer
 from app.ui.login_view import LoginDialog, navigation_problem
 from app.webull.environments import Environment

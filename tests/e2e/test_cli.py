@@ -1,4 +1,4 @@
-"""`make run` until the window exists: the terminal Demo signs in and prints every account."""
+"""The command line: flags that answer without opening the window."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import pytest
 from app.__main__ import main
 
 
-def test_demo_once_prints_every_account(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--demo", "--once"]) == 0
-    out = capsys.readouterr().out
-    assert "Signed in (identity" in out
-    for label in ("Individual Margin", "Futures", "Crypto", "Events Cash"):
-        assert label in out
-    assert "VERTICAL" in out  # the multi-leg option position with its strategy
+def test_screenshot_runs_in_demo_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--env", "production", "--screenshot", "x.png"]) == 2
+    assert "Demo environment only" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("Pennant ")
 
 
 def test_unknown_environment_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,659 @@
+"""Keeps every account's balance, positions and open orders fresh within Webull's rate limits.
+
+Scheduling. Each (data kind, account) is a *job* with its own due time: the account on screen
+every 2 s, the others every 10 s (5 s each when no account has the focus), the account list
+every 60 s; all five times slower while the window is hidden. Jobs of one rate-limit group
+(balances, positions, open_orders, …) never overlap: at most one request per group is in
+flight, and a request starts only when the group's sliding window has room. The transport would
+wait for a slot anyway, but a queue inside it would decide the order instead of us. When
+several jobs of a group are due, the focused account goes first, then the longest overdue —
+so the other accounts share what is left of the limit round-robin.
+
+Failures. A failed job keeps its old data, publishes ``Freshness(stale=True, error=…)`` and is
+retried with exponential backoff and jitter (1 s doubling to 60 s, never sooner than a 429's
+Retry-After). Health is OFFLINE when the last few requests all failed on the network, DEGRADED
+while any panel is stale through an error, else CONNECTED. A refused sign-in goes to
+``on_auth_error``: False pauses everything (nothing more is published) until ``resume()``;
+True retries once, and a second refusal marks that account inaccessible.
+
+Sleep and resume. The loop wakes at least every few seconds; when the wall clock moved much
+further than the monotonic clock (the machine slept) or a wake came very late, every panel is
+marked stale and everything is refreshed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from app.webull.errors import (
+    AuthError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ResponseDecodeError,
+    ServerError,
+    TransportError,
+    WebullError,
+)
+from app.webull.models import Account, Balance, OrderGroup, Position
+from app.webull.ratelimit import WEBULL_LIMITS, Limit
+
+from .events import (
+    AccountsUpdated,
+    Activity,
+    ActivityKind,
+    BalanceUpdated,
+    DataKind,
+    EventBus,
+    Freshness,
+    Health,
+    HealthChanged,
+    HistoryLoaded,
+    NetLiquidationPoint,
+    OpenOrdersUpdated,
+    PositionsUpdated,
+)
+from .history import NlvHistory
+from .portfolio import Portfolio, activity_for_final, fill_text, new_order_text
+from .rows import FINAL_STATUSES, OrderRow
+
+log = logging.getLogger(__name__)
+
+FOCUS_INTERVAL = 2.0
+OTHER_INTERVAL = 10.0
+UNFOCUSED_INTERVAL = 5.0  # every account, when none has the focus
+ACCOUNTS_INTERVAL = 60.0
+HIDDEN_FACTOR = 5.0
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 60.0
+MAX_TICK = 5.0  # the loop looks at the clocks at least this often
+RESUME_JUMP = 30.0  # seconds of unexplained time that mean the machine slept
+OFFLINE_AFTER = 3  # network failures in a row
+#: Webull counts requests when they arrive; a request that left a little late and the next one
+#: that left promptly can land closer together than they started, so windows get this margin
+WINDOW_MARGIN = 0.2
+LOOKUP_ATTEMPTS = 8
+INACCESSIBLE = "this account is not accessible with the current sign-in"
+RESUMED = "the computer woke from sleep or the clock jumped"
+
+_GROUPS = {DataKind.ACCOUNTS: "accounts", DataKind.BALANCE: "balances",
+           DataKind.POSITIONS: "positions", DataKind.OPEN_ORDERS: "open_orders"}
+DETAIL_GROUP = "order_detail"
+HISTORY_GROUP = "order_history"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ReadClient(Protocol):
+    """The part of WebullClient the poller reads with."""
+
+    async def list_accounts(self) -> tuple[Account, ...]: ...
+    async def get_balance(self, account_id: str) -> Balance: ...
+    async def list_positions(self, account_id: str) -> tuple[Position, ...]: ...
+    def iter_open_orders(self, account_id: str) -> AsyncIterator[OrderGroup]: ...
+    def iter_order_history(self, account_id: str, start: datetime | None = None,
+                           end: datetime | None = None) -> AsyncIterator[OrderGroup]: ...
+    async def get_order(self, account_id: str, client_order_id: str) -> OrderGroup: ...
+
+
+#: Session.handle_auth_error: True when a retry may succeed, False when the sign-in is gone
+AuthHandler = Callable[[WebullError], Awaitable[bool]]
+
+
+def describe(exc: BaseException) -> str:
+    """Why a refresh failed, in a trader's words."""
+    if isinstance(exc, TransportError):
+        return "Webull could not be reached (network problem)"
+    if isinstance(exc, RateLimitedError):
+        return "Webull asked us to slow down (too many requests)"
+    if isinstance(exc, ServerError):
+        return f"Webull had a server problem (HTTP {exc.status})"
+    if isinstance(exc, ResponseDecodeError):
+        return "Webull's answer could not be read"
+    if isinstance(exc, PermissionDeniedError):
+        return "Webull refused access to this data (permission denied)"
+    if isinstance(exc, AuthError):
+        return INACCESSIBLE
+    if isinstance(exc, WebullError):
+        return f"the request failed: {exc.message}"
+    return "an unexpected problem occurred while reading this data"
+
+
+class _Paused(Exception):
+    """on_auth_error said the sign-in is gone: everything stops quietly."""
+
+    def __init__(self, error: WebullError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclasses.dataclass(eq=False)
+class _Job:
+    kind: DataKind
+    account_id: str | None
+    done_at: float | None = None  # monotonic time of the last success
+    forced: bool = True  # due now (never fetched, Refresh pressed, resumed)
+    failures: int = 0
+    retry_at: float = 0.0
+    inaccessible: bool = False
+
+    @property
+    def group(self) -> str:
+        return _GROUPS[self.kind]
+
+
+@dataclasses.dataclass(eq=False)
+class _Lookup:
+    """An order that left the open list; its final status is still to be learned."""
+
+    account_id: str
+    row: OrderRow
+    attempts: int = 0
+    retry_at: float = 0.0
+
+
+@dataclasses.dataclass
+class _Panel:
+    fetched_at: datetime | None = None
+    stale: bool = False
+    error: str | None = None
+
+
+class Poller:
+    """Polls one signed-in client and publishes what changed on the bus (see the module
+    docstring for the schedule). ``clock``, ``wall``, ``sleep`` and ``rng`` are injectable so
+    tests run on virtual time."""
+
+    def __init__(
+        self,
+        client: ReadClient,
+        bus: EventBus,
+        *,
+        portfolio: Portfolio | None = None,
+        history: NlvHistory | None = None,
+        environment: str = "demo",
+        on_auth_error: AuthHandler | None = None,
+        limits: Mapping[str, Limit] = WEBULL_LIMITS,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client = client
+        self._bus = bus
+        self.portfolio = portfolio if portfolio is not None else Portfolio()
+        self._history = history
+        self.environment = environment
+        self._on_auth_error = on_auth_error
+        self._limits = dict(limits)
+        self._clock, self._wall, self._sleep = clock, wall, sleep
+        self._rng = rng or random.Random()
+        self.health = Health.CONNECTED
+        self._focus: str | None = None
+        self._visible = True
+        self._paused = False
+        self._jobs: dict[tuple[DataKind, str | None], _Job] = {
+            (DataKind.ACCOUNTS, None): _Job(DataKind.ACCOUNTS, None)}
+        self._lookups: dict[tuple[str, str], _Lookup] = {}
+        self._panels: dict[tuple[DataKind, str | None], _Panel] = {}
+        self._windows: dict[str, deque[float]] = {}
+        self._gates: dict[str, asyncio.Lock] = {}
+        self._reserved: set[str] = set()
+        self._outcomes: deque[str] = deque(maxlen=OFFLINE_AFTER)
+        self._last_error = ""
+        self._auth_generation = 0
+        self._auth_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._accounts_seen = False
+
+    # ------------------------------------------------------------------ control
+
+    def start(self) -> None:
+        """Start polling on the running loop (idempotent; also resumes after a pause)."""
+        self.resume()
+        if self._task is not None and not self._task.done():
+            return
+        for job in self._jobs.values():
+            job.forced = True
+        self._accounts_seen = False
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="poller")
+
+    def resume(self) -> None:
+        """After a pause for a refused sign-in: refresh everything now."""
+        if self._paused:
+            self._paused = False
+            for job in self._jobs.values():
+                job.forced, job.failures, job.inaccessible = True, 0, False
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Cancel and await everything this poller started."""
+        tasks = [t for t in (self._task, *self._tasks) if t is not None]
+        self._task = None
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._reserved.clear()  # tasks cancelled before they ran never released their group
+
+    def set_focus(self, account_id: str | None) -> None:
+        """That account refreshes first and most often."""
+        self._focus = account_id
+        self._wake.set()
+
+    def set_visible(self, visible: bool) -> None:
+        """Hidden: everything polls ~5× less often."""
+        self._visible = visible
+        self._wake.set()
+
+    def refresh_now(self, account_id: str | None = None) -> None:
+        """The user pressed Refresh: that account (or everything) is due now."""
+        for job in self._jobs.values():
+            if account_id is None or job.account_id == account_id:
+                job.forced = True
+        self._wake.set()
+
+    def mark_stale_and_refresh(self, reason: str) -> None:
+        """Resumed from sleep or the network came back: every panel is stale until refreshed."""
+        for job in self._jobs.values():
+            job.forced, job.failures = True, 0
+        for lookup in self._lookups.values():
+            lookup.retry_at = 0.0
+        self._wake.set()
+        if self._paused:
+            return
+        self._bus.publish(Activity(self._wall(), ActivityKind.INFO,
+                                   f"Refreshing everything: {reason}"))
+        for job in self._jobs.values():
+            panel = self._panel(job.kind, job.account_id)
+            panel.stale, panel.error = True, reason
+            self._bus.publish(self.freshness(job.kind, job.account_id))
+
+    def freshness(self, kind: DataKind, account_id: str | None) -> Freshness:
+        panel = self._panels.get((kind, account_id)) or _Panel()
+        return Freshness(kind, account_id, panel.fetched_at, panel.stale, panel.error)
+
+    # ------------------------------------------------------------------ on-demand reads
+
+    async def load_history(self, account_id: str, start: datetime,
+                           end: datetime) -> tuple[OrderGroup, ...]:
+        """Every order between ``start`` and ``end``, all pages; publishes HistoryLoaded."""
+
+        async def pages() -> tuple[OrderGroup, ...]:
+            out: list[OrderGroup] = []
+            async for group in self._client.iter_order_history(account_id, start=start, end=end):
+                out.append(group)
+                if len(out) % 200 == 0:
+                    await asyncio.sleep(0)  # long histories: let the window breathe
+            return tuple(out)
+
+        try:
+            groups = await self._direct(HISTORY_GROUP, pages)
+        except WebullError as exc:
+            self._mark(DataKind.HISTORY, account_id, error=describe(exc))
+            raise
+        at = self._wall()
+        self._bus.publish(HistoryLoaded(account_id, groups, start, end, at))
+        self._mark(DataKind.HISTORY, account_id, fetched_at=at)
+        return groups
+
+    async def fetch_order(self, account_id: str, client_order_id: str) -> OrderGroup:
+        return await self._direct(DETAIL_GROUP,
+                                  lambda: self._client.get_order(account_id, client_order_id))
+
+    async def _direct(self, group: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        generation = self._auth_generation
+        async with self._gate(group):
+            try:
+                return await self._request(group, call, generation, recover=True)
+            except _Paused as paused:
+                raise paused.error from None
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        last_m, last_w, expected = self._clock(), self._wall(), 0.0
+        while True:
+            now_m, now_w = self._clock(), self._wall()
+            slept_m = now_m - last_m
+            unexplained = (now_w - last_w).total_seconds() - slept_m
+            if unexplained > RESUME_JUMP or slept_m > expected + RESUME_JUMP:
+                log.info("resume detected (%.0f s unexplained)", max(unexplained, slept_m))
+                self.mark_stale_and_refresh(RESUMED)
+            last_m, last_w = now_m, now_w
+            self._wake.clear()
+            delay = MAX_TICK if self._paused else self._launch_due(now_m)
+            expected = min(max(delay, 0.01), MAX_TICK)
+            await self._nap(expected)
+
+    async def _nap(self, delay: float) -> None:
+        if self._wake.is_set():
+            await asyncio.sleep(0)
+            return
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+            await asyncio.gather(sleeper, waker, return_exceptions=True)
+
+    def _interval(self, job: _Job) -> float:
+        if job.kind is DataKind.ACCOUNTS:
+            base = ACCOUNTS_INTERVAL
+        elif self._focus is None:
+            base = UNFOCUSED_INTERVAL
+        else:
+            base = FOCUS_INTERVAL if job.account_id == self._focus else OTHER_INTERVAL
+        return base if self._visible else base * HIDDEN_FACTOR
+
+    def _due(self, job: _Job) -> float:
+        if job.forced or job.done_at is None and not job.failures:
+            return float("-inf")
+        if job.failures:
+            return job.retry_at
+        return job.done_at + self._interval(job)  # type: ignore[operator]
+
+    def _launch_due(self, now: float) -> float:
+        """Start the most urgent due job of every idle group; seconds until the next wake."""
+        wake_at = now + MAX_TICK
+        best: dict[str, tuple[tuple[int, float], Callable[[], Awaitable[None]]]] = {}
+        candidates: list[tuple[str, float, int, Callable[[], Awaitable[None]]]] = []
+        for job in self._jobs.values():
+            focused = 0 if job.account_id is None or job.account_id == self._focus else 1
+            candidates.append((job.group, self._due(job), focused,
+                               lambda job=job: self._run_job(job)))
+        for lookup in self._lookups.values():
+            candidates.append((DETAIL_GROUP, lookup.retry_at, 1,
+                               lambda lookup=lookup: self._run_lookup(lookup)))
+        for group, due, focused, work in candidates:
+            if group in self._reserved or self._gate(group).locked():
+                continue
+            if due > now:
+                wake_at = min(wake_at, due)
+                continue
+            rank = (focused, due)
+            if group not in best or rank < best[group][0]:
+                best[group] = (rank, work)
+        for group, (_, work) in best.items():
+            free_at = self._window_free_at(group, now)
+            if free_at > now:
+                wake_at = min(wake_at, free_at)
+                continue
+            self._reserved.add(group)
+            task = asyncio.get_running_loop().create_task(self._guarded(group, work))
+            self._tasks.add(task)
+            task.add_done_callback(self._task_done)
+        return wake_at - now
+
+    async def _guarded(self, group: str, work: Callable[[], Awaitable[None]]) -> None:
+        try:
+            async with self._gate(group):
+                self._reserved.discard(group)
+                await work()
+        finally:
+            self._reserved.discard(group)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a polling task failed", exc_info=task.exception())
+        self._wake.set()
+
+    # ------------------------------------------------------------------ requests
+
+    def _gate(self, group: str) -> asyncio.Lock:
+        gate = self._gates.get(group)
+        if gate is None:
+            gate = self._gates[group] = asyncio.Lock()
+        return gate
+
+    def _window_free_at(self, group: str, now: float) -> float:
+        limit = self._limits.get(group)
+        if limit is None:
+            return now
+        period = limit.period_s + WINDOW_MARGIN
+        window = self._windows.setdefault(group, deque())
+        while window and window[0] <= now - period:
+            window.popleft()
+        return now if len(window) < limit.limit else window[0] + period
+
+    async def _slot(self, group: str) -> None:
+        """Wait until the group's window has room, then count one request."""
+        while (free_at := self._window_free_at(group, now := self._clock())) > now:
+            await self._sleep(free_at - now)
+        if group in self._limits:
+            self._windows[group].append(self._clock())
+
+    async def _request(self, group: str, call: Callable[[], Awaitable[Any]], generation: int,
+                       *, recover: bool) -> Any:
+        """One read; a refused sign-in goes to on_auth_error and is retried once."""
+        retried = False
+        while True:
+            await self._slot(group)
+            try:
+                result = await call()
+            except AuthError as exc:
+                if retried or not recover:
+                    raise
+                retried = True
+                if not await self._auth_recovers(exc, generation):
+                    raise _Paused(exc) from None
+                continue
+            except WebullError as exc:
+                self._outcomes.append("net" if isinstance(exc, TransportError) else "error")
+                self._last_error = describe(exc)
+                raise
+            self._outcomes.append("ok")
+            return result
+
+    async def _auth_recovers(self, exc: WebullError, generation: int) -> bool:
+        async with self._auth_lock:
+            if self._paused:
+                return False
+            if self._auth_generation != generation or self._on_auth_error is None:
+                return True  # someone else already renewed the sign-in (or nobody can)
+            if await self._on_auth_error(exc):
+                self._auth_generation += 1
+                return True
+            log.info("the sign-in was refused; polling pauses until it is renewed")
+            self._paused = True
+            return False
+
+    # ------------------------------------------------------------------ jobs
+
+    async def _run_job(self, job: _Job) -> None:
+        job.forced = False
+        key = (job.kind, job.account_id)
+        try:
+            result = await self._request(job.group, lambda: self._fetch(job),
+                                         self._auth_generation, recover=not job.inaccessible)
+            if self._paused or self._jobs.get(key) is not job:
+                return
+            self._apply(job, result)
+        except _Paused:
+            return
+        except Exception as exc:
+            if self._paused or self._jobs.get(key) is not job:
+                return
+            if not isinstance(exc, WebullError):
+                log.exception("reading %s failed unexpectedly", job.kind.value)
+            self._failed(job, exc)
+            return
+        job.failures, job.inaccessible, job.done_at = 0, False, self._clock()
+        self._mark(job.kind, job.account_id, fetched_at=self._wall())
+        self._update_health()
+
+    async def _fetch(self, job: _Job) -> Any:
+        account = job.account_id or ""
+        if job.kind is DataKind.ACCOUNTS:
+            return await self._client.list_accounts()
+        if job.kind is DataKind.BALANCE:
+            return await self._client.get_balance(account)
+        if job.kind is DataKind.POSITIONS:
+            return await self._client.list_positions(account)
+        return [group async for group in self._client.iter_open_orders(account)]
+
+    def _failed(self, job: _Job, exc: BaseException) -> None:
+        job.failures += 1
+        if isinstance(exc, AuthError):
+            job.inaccessible = True
+            delay = BACKOFF_CAP
+            words = INACCESSIBLE if job.account_id else "Webull refused to list the accounts"
+        else:
+            delay = self._backoff(job.failures, exc)
+            words = f"{describe(exc)}; retrying in {delay:.0f} s"
+        job.retry_at = self._clock() + delay
+        log.info("%s of %s failed (%s)", job.kind.value, job.account_id or "all accounts", exc)
+        self._mark(job.kind, job.account_id, error=words)
+        self._update_health()
+
+    def _backoff(self, failures: int, exc: BaseException | None) -> float:
+        """Equal jitter: between half and all of 1 s·2^(n-1), capped; a 429's Retry-After wins."""
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(failures - 1, 16))
+        delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+        if isinstance(exc, RateLimitedError) and exc.retry_after:
+            delay = max(delay, exc.retry_after)
+        return delay
+
+    def _apply(self, job: _Job, result: Any) -> None:
+        at, account = self._wall(), job.account_id or ""
+        if job.kind is DataKind.ACCOUNTS:
+            self._apply_accounts(tuple(result), at)
+        elif job.kind is DataKind.BALANCE:
+            self.portfolio.apply_balance(account, result)
+            self._bus.publish(BalanceUpdated(account, result, at))
+            value = result.total_net_liquidation_value
+            if value is not None:
+                recorded = True
+                if self._history is not None:
+                    try:
+                        # False: the same value as the last point under a minute ago
+                        recorded = self._history.record(self.environment, account, at, value)
+                    except Exception:
+                        log.exception("could not store a net liquidation point")
+                if recorded:
+                    self._bus.publish(NetLiquidationPoint(account, at, value))
+        elif job.kind is DataKind.POSITIONS:
+            diff = self.portfolio.apply_positions(account, result)
+            if not diff.empty:
+                self._bus.publish(PositionsUpdated(account, diff, at))
+        else:
+            self._apply_orders(account, result, at)
+
+    def _apply_accounts(self, accounts: tuple[Account, ...], at: datetime) -> None:
+        changed = accounts != self.portfolio.accounts
+        self.portfolio.set_accounts(accounts)
+        ids = {a.account_id for a in accounts}
+        for key in [k for k in self._jobs if k[1] is not None and k[1] not in ids]:
+            del self._jobs[key]
+        for key in [k for k in self._lookups if k[0] not in ids]:
+            del self._lookups[key]
+        for account_id in ids:
+            for kind in (DataKind.BALANCE, DataKind.POSITIONS, DataKind.OPEN_ORDERS):
+                self._jobs.setdefault((kind, account_id), _Job(kind, account_id))
+        if changed or not self._accounts_seen:
+            self._accounts_seen = True
+            self._bus.publish(AccountsUpdated(accounts, at))
+
+    def _apply_orders(self, account: str, groups: list[OrderGroup], at: datetime) -> None:
+        change = self.portfolio.apply_open_orders(account, groups)
+        if not change.diff.empty:
+            self._bus.publish(OpenOrdersUpdated(account, change.diff, at))
+        label = f" — {self.portfolio.label(account)}"
+        for row in change.appeared:
+            self._bus.publish(Activity(at, ActivityKind.NEW, new_order_text(row) + label,
+                                       account, row.key))
+        for row, quantity in change.fills:
+            self._bus.publish(Activity(at, ActivityKind.FILL, fill_text(row, quantity) + label,
+                                       account, row.key))
+        for row in change.vanished:
+            self._lookups[(account, row.key)] = _Lookup(account, row)
+        for key, _ in change.diff.added:
+            self._lookups.pop((account, key), None)  # listed as open again
+
+    async def _run_lookup(self, lookup: _Lookup) -> None:
+        key = (lookup.account_id, lookup.row.key)
+        try:
+            group = await self._request(
+                DETAIL_GROUP, lambda: self._client.get_order(*key), self._auth_generation,
+                recover=True)
+        except _Paused:
+            return
+        except Exception as exc:
+            if self._paused or self._lookups.get(key) is not lookup:
+                return
+            self._lookup_retry(lookup, f"its status could not be looked up: {describe(exc)}")
+            return
+        if self._paused or self._lookups.get(key) is not lookup:
+            return
+        item = next((o for o in group.orders if o.client_order_id == key[1]), None)
+        if item is None or item.status not in FINAL_STATUSES:
+            if key[1] in self.portfolio.open_orders(key[0]):
+                del self._lookups[key]  # listed as open again
+            else:
+                self._lookup_retry(lookup, "Webull does not report a final status yet")
+            return
+        del self._lookups[key]
+        activity = activity_for_final(lookup.row, item, self._wall(),
+                                      self.portfolio.label(key[0]))
+        self._bus.publish(dataclasses.replace(activity, account_id=key[0]))
+
+    def _lookup_retry(self, lookup: _Lookup, why: str) -> None:
+        lookup.attempts += 1
+        if lookup.attempts < LOOKUP_ATTEMPTS:
+            lookup.retry_at = self._clock() + self._backoff(lookup.attempts, None)
+            return
+        del self._lookups[(lookup.account_id, lookup.row.key)]
+        item = lookup.row.item
+        self._bus.publish(Activity(
+            self._wall(), ActivityKind.WARNING,
+            f"{item.side.value} {item.symbol} left the open orders but {why}; "
+            f"check the order history — {self.portfolio.label(lookup.account_id)}",
+            lookup.account_id, item.client_order_id))
+
+    # ------------------------------------------------------------------ panels and health
+
+    def _panel(self, kind: DataKind, account_id: str | None) -> _Panel:
+        return self._panels.setdefault((kind, account_id), _Panel())
+
+    def _mark(self, kind: DataKind, account_id: str | None, *,
+              fetched_at: datetime | None = None, error: str | None = None) -> None:
+        panel = self._panel(kind, account_id)
+        if fetched_at is not None:
+            panel.fetched_at, panel.stale, panel.error = fetched_at, False, None
+        else:
+            panel.stale, panel.error = True, error
+        self._bus.publish(self.freshness(kind, account_id))
+
+    def _update_health(self) -> None:
+        outcomes = self._outcomes
+        if len(outcomes) == OFFLINE_AFTER and all(o == "net" for o in outcomes):
+            health, message = Health.OFFLINE, (
+                f"Webull cannot be reached: the last {OFFLINE_AFTER} requests failed")
+        elif (outcomes and outcomes[-1] != "ok") or any(
+                job.failures and not job.inaccessible for job in self._jobs.values()):
+            health, message = Health.DEGRADED, f"some data is out of date: {self._last_error}"
+        else:
+            health, message = Health.CONNECTED, ""
+        if health is self.health:
+            return
+        before, self.health = self.health, health
+        self._bus.publish(HealthChanged(health, message))
+        if health is Health.OFFLINE:
+            self._bus.publish(Activity(self._wall(), ActivityKind.WARNING, message))
+        elif before is Health.OFFLINE:
+            self._bus.publish(Activity(self._wall(), ActivityKind.INFO,
+                                       "Webull can be reached again"))

@@ -1,0 +1,87 @@
+"""One environment's running terminal: the session, the poller and the local history, wired.
+
+The window owns one Terminal at a time (switching environment closes it and builds another).
+The Terminal reacts to the session: polling starts when the session is connected, pauses when
+the sign-in expires (the last data stays on screen, read-only) and stops and forgets the data on
+Disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from app.webull.environments import Environment
+from app.webull.oauth import ConnectCredentials
+from app.webull.transport import Transport
+
+from .events import EventBus, SessionChanged, SessionState
+from .history import NlvHistory
+from .keychain import Keychain
+from .poller import Poller
+from .portfolio import Portfolio
+from .session import Session
+
+log = logging.getLogger(__name__)
+
+
+class Terminal:
+    def __init__(
+        self,
+        environment: Environment,
+        creds: ConnectCredentials,
+        *,
+        keychain: Keychain | None,
+        history: NlvHistory | None = None,
+        bus: EventBus | None = None,
+        transport: Transport | None = None,
+        poller_factory: Callable[..., Poller] = Poller,
+    ) -> None:
+        self.environment = environment
+        self.bus = bus or EventBus()
+        self.history = history
+        self.session = Session(environment, creds, self.bus, keychain=keychain,
+                               transport=transport)
+        self.portfolio = Portfolio()
+        self.poller = poller_factory(
+            self.session.client, self.bus, portfolio=self.portfolio, history=history,
+            environment=environment.name, on_auth_error=self.session.handle_auth_error,
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self._unsubscribe = self.bus.subscribe(self._on_event)
+
+    async def start(self) -> bool:
+        """Restore a stored sign-in; polling starts by itself once connected."""
+        return await self.session.restore()
+
+    def _on_event(self, event: object) -> None:
+        if self._closed or not isinstance(event, SessionChanged):
+            return
+        if event.state is SessionState.CONNECTED:
+            self.poller.start()
+            self.poller.resume()
+        elif event.state is SessionState.DISCONNECTED:
+            self._spawn(self._stop_and_forget())
+
+    async def _stop_and_forget(self) -> None:
+        await self.poller.stop()
+        self.portfolio.clear()
+
+    def _spawn(self, coro: object) -> None:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._unsubscribe()
+        await self.poller.stop()
+        for task in tuple(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.session.aclose()

@@ -1,0 +1,48 @@
+"""The one place where background work reaches the GUI: core events become a Qt signal.
+
+Core publishes on the event loop's thread, which under qasync is the GUI thread, so the signal is
+delivered directly; widgets connect to the typed signals they care about.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core import events as ev
+
+
+class EventBridge(QObject):
+    session = Signal(object)  # SessionChanged
+    health = Signal(object)  # HealthChanged
+    accounts = Signal(object)  # AccountsUpdated
+    balance = Signal(object)  # BalanceUpdated
+    positions = Signal(object)  # PositionsUpdated
+    open_orders = Signal(object)  # OpenOrdersUpdated
+    history = Signal(object)  # HistoryLoaded
+    freshness = Signal(object)  # Freshness
+    nlv_point = Signal(object)  # NetLiquidationPoint
+    activity = Signal(object)  # Activity
+
+    def __init__(self, bus: ev.EventBus, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._routes = {
+            ev.SessionChanged: self.session,
+            ev.HealthChanged: self.health,
+            ev.AccountsUpdated: self.accounts,
+            ev.BalanceUpdated: self.balance,
+            ev.PositionsUpdated: self.positions,
+            ev.OpenOrdersUpdated: self.open_orders,
+            ev.HistoryLoaded: self.history,
+            ev.Freshness: self.freshness,
+            ev.NetLiquidationPoint: self.nlv_point,
+            ev.Activity: self.activity,
+        }
+        self._unsubscribe = bus.subscribe(self._deliver)
+
+    def _deliver(self, event: ev.Event) -> None:
+        signal = self._routes.get(type(event))
+        if signal is not None:
+            signal.emit(event)
+
+    def detach(self) -> None:
+        self._unsubscribe()

@@ -1,0 +1,84 @@
+"""What the window needs from the outside world, gathered once at start-up by app.__main__."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from app.core.history import NlvHistory
+from app.core.keychain import Keychain, KeychainError
+from app.core.settings import Settings, SettingsStore, load_credentials
+from app.core.terminal import Terminal
+from app.webull.environments import Environment
+from app.webull.oauth import ConnectCredentials
+
+DEMO = "demo"
+
+
+class EnvironmentNotReady(Exception):
+    """The environment cannot be opened yet (no credentials); the message says what to do."""
+
+
+@dataclass
+class AppContext:
+    settings_store: SettingsStore
+    settings: Settings
+    keychain: Keychain
+    history: NlvHistory | None
+    environments: Mapping[str, Environment]
+    #: starts the simulator on first use: its environment, partner credentials and registered
+    #: loopback redirect (None: no Demo in this build)
+    demo_provider: Callable[[], tuple[Environment, ConnectCredentials, str]] | None = None
+    #: a message for the user gathered during start-up (e.g. a settings file that was unreadable)
+    startup_notes: list[str] = field(default_factory=list)
+    demo: tuple[Environment, ConnectCredentials] | None = None
+    demo_loopback_uri: str = ""
+    _demo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def ensure_demo(self) -> None:
+        """Start the Demo simulator if it is not running (blocking: call it from a thread)."""
+        with self._demo_lock:
+            if self.demo is None and self.demo_provider is not None:
+                env, creds, loopback = self.demo_provider()
+                self.demo, self.demo_loopback_uri = (env, creds), loopback
+
+    def environment_names(self) -> list[str]:
+        return ([DEMO] if self.demo_provider else []) + list(self.environments)
+
+    def label(self, name: str) -> str:
+        if name == DEMO:
+            return "Demo (local simulator)"
+        env = self.environments.get(name)
+        return env.label if env else name
+
+    def make_terminal(self, name: str) -> Terminal:
+        if name == DEMO:
+            if self.demo is None:
+                raise EnvironmentNotReady("The Demo simulator is not running in this session.")
+            env, creds = self.demo
+            # Demo tokens belong to a simulator that lives as long as this process: memory only
+            return Terminal(env, creds, keychain=None, history=self.history)
+        env = self.environments.get(name)
+        if env is None:
+            raise EnvironmentNotReady(f"Unknown environment {name!r}.")
+        profile = self.settings.profiles.get(name)
+        if profile is None:
+            raise EnvironmentNotReady(
+                f"{env.label} needs the credentials Webull issued to your app: enter them in "
+                "Settings (Ctrl+,).")
+        status = self.keychain.status()
+        if not status.usable:
+            raise EnvironmentNotReady(f"The system keychain is not usable: {status.problem}")
+        try:
+            creds = load_credentials(self.keychain, profile)
+        except KeychainError as exc:
+            raise EnvironmentNotReady(str(exc)) from None
+        except ValueError as exc:
+            raise EnvironmentNotReady(f"The saved credentials for {env.label} are incomplete: "
+                                      f"{exc}. Enter them again in Settings.") from None
+        return Terminal(env, creds, keychain=self.keychain, history=self.history)
+
+    def save_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.settings_store.save(settings)
