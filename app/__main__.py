@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import __version__
 from app.webull.environments import builtin_environments
 from app.webull.redaction import install_log_redaction
 
@@ -18,9 +17,19 @@ if TYPE_CHECKING:
     from app.webull.oauth import ConnectCredentials
 
 
+class _Version(argparse.Action):
+    """--version, looking the version up only when asked (the lookup is slow at start-up)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        import app
+
+        print(f"Pennant {app.__version__}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pennant", description="Pennant trading terminal for Webull")
-    p.add_argument("--version", action="version", version=f"Pennant {__version__}")
+    p.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     p.add_argument("--demo", action="store_true",
                    help="open the Demo environment (a simulated market on this computer)")
     p.add_argument("--env", metavar="NAME", help="open this environment: demo, " + ", ".join(
@@ -77,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot and args.env and args.env != "demo":
         print("pennant: --screenshot runs in the Demo environment only", file=sys.stderr)
         return 2
-    from app.ui.application import LaunchOptions, run
+    from app.ui.boot import LaunchOptions, run
 
     environment = "demo" if (args.demo or args.screenshot) else args.env
     auto_approve = args.screenshot is not None
@@ -86,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo_provider=lambda: demo_provider(auto_approve),
         screenshot=args.screenshot,
         data_dir=args.data_dir,
+        # the simulator's own imports (Starlette, uvicorn) join the stage-2 preload for Demo
+        preload=("app.sim", "app.demo") if environment in (None, "demo") else (),
     ))
 
 

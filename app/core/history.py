@@ -52,7 +52,9 @@ class NlvHistory:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+        # opened on the start-up thread, then used only by the event loop's thread: one user at
+        # a time, so sqlite3's same-thread check is lifted
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             self._migrate()
         except BaseException:

@@ -23,15 +23,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import platformdirs
-
 from app.webull.oauth import ConnectCredentials
 
 from .keychain import Keychain, KeychainError, credential_name
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "Pennant"
 SETTINGS_FILE = "settings.json"
 FORMAT_VERSION = 1
 THEMES = ("light", "dark", "system")
@@ -57,23 +54,6 @@ class Settings:
     theme: str = "system"  # "light" | "dark" | "system"
     tray_notifications: bool = False
     login_route: str = "embedded"  # "embedded" | "browser"
-
-
-@dataclass(frozen=True)
-class AppDirs:
-    config: Path
-    data: Path
-
-
-def app_dirs() -> AppDirs:
-    """The per-user config and data directories, created on first use."""
-    dirs = AppDirs(
-        config=platformdirs.user_config_path(APP_NAME, appauthor=False),
-        data=platformdirs.user_data_path(APP_NAME, appauthor=False),
-    )
-    for path in (dirs.config, dirs.data):
-        path.mkdir(parents=True, exist_ok=True)
-    return dirs
 
 
 # ---------------------------------------------------------------------------- the file

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.core.history import NlvHistory
 from app.core.keychain import Keychain, KeychainError
+from app.core.paths import app_dirs, layout_file
 from app.core.settings import Settings, SettingsStore, load_credentials
 from app.core.terminal import Terminal
-from app.webull.environments import Environment
+from app.webull.environments import Environment, builtin_environments
 from app.webull.oauth import ConnectCredentials
 
 DEMO = "demo"
+
+log = logging.getLogger(__name__)
 
 
 class EnvironmentNotReady(Exception):
@@ -34,6 +39,8 @@ class AppContext:
     startup_notes: list[str] = field(default_factory=list)
     demo: tuple[Environment, ConnectCredentials] | None = None
     demo_loopback_uri: str = ""
+    #: where the window layout is kept (QSettings INI); None: Qt's default QSettings
+    layout_path: Path | None = None
     _demo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ensure_demo(self) -> None:
@@ -82,3 +89,26 @@ class AppContext:
     def save_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.settings_store.save(settings)
+
+
+def build_context(
+    data_dir: Path | None,
+    demo_provider: Callable[[], tuple[Environment, ConnectCredentials, str]] | None,
+) -> AppContext:
+    """Read the settings, open the local history and the keychain (no Qt: runs off the GUI
+    thread at start-up). ``data_dir`` replaces the platform's config and data folders."""
+    dirs = app_dirs(data_dir)
+    config, data = dirs.config, dirs.data
+    store = SettingsStore(config / "settings.json")
+    settings = store.load()
+    notes = [store.load_error] if store.load_error else []
+    try:
+        history: NlvHistory | None = NlvHistory(data / "history.sqlite3")
+    except Exception as exc:  # locked, corrupt or from a newer Pennant: never stops the terminal
+        log.error("local history unavailable: %s", exc)
+        notes.append(f"The local history could not be opened ({exc}); the net liquidation "
+                     "chart will not be recorded in this session.")
+        history = None
+    return AppContext(store, settings, Keychain(), history, builtin_environments(),
+                      demo_provider=demo_provider, startup_notes=notes,
+                      layout_path=layout_file(dirs))

@@ -11,13 +11,12 @@ import logging
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QMainWindow,
     QSizePolicy,
     QStackedWidget,
     QToolBar,
@@ -32,6 +31,7 @@ from app.core.terminal import Terminal
 from . import theme
 from .activity import ActivityLog
 from .balances import AccountSwitcher, BalancesPanel
+from .boot import Shell
 from .bridge import EventBridge
 from .charts import AllocationChart, NetLiquidationChart
 from .chrome import Banner, SessionStrip, StatusIndicators, WelcomePage
@@ -42,6 +42,16 @@ from .positions_panel import PositionsPanel
 from .tray import TrayNotifier, app_icon
 
 log = logging.getLogger(__name__)
+
+
+def promote(shell: Shell, context: AppContext, settings: QSettings | None = None) -> MainWindow:
+    """Turn the start-up frame into the full window in place: same native window, same
+    position and size, no flash. (MainWindow adds no signals or slots to Shell's, so the Qt
+    meta-object stays valid; Python dispatches the overrides through the new class.)"""
+    shell.__class__ = MainWindow
+    window = cast(MainWindow, shell)
+    window._init_main(context, settings)
+    return window
 
 T = TypeVar("T")
 
@@ -68,12 +78,15 @@ async def in_thread(fn: Callable[[], T]) -> T:
 LAYOUT_VERSION = 1
 
 
-class MainWindow(QMainWindow):
-    #: emitted once accounts, balances, positions and orders of the shown account are on screen
-    populated = Signal()
+class MainWindow(Shell):
+    """The full window. Built directly (tests), or by promoting the start-up frame (boot.py)
+    once the heavy modules are loaded: see ``promote``. Its signals are declared on Shell."""
 
     def __init__(self, context: AppContext, *, settings: QSettings | None = None) -> None:
         super().__init__()
+        self._init_main(context, settings)
+
+    def _init_main(self, context: AppContext, settings: QSettings | None) -> None:
         self.context = context
         self.qsettings = settings or QSettings()
         self.terminal: Terminal | None = None
@@ -85,8 +98,6 @@ class MainWindow(QMainWindow):
         #: the chosen environment could not be opened (message on the welcome page)
         self.startup_failed = False
         self._last_login_error = ""
-        self.setWindowTitle("Pennant")
-        self.setObjectName("MainWindow")
         self.setDockNestingEnabled(True)
         self._build()
         self._build_actions()
@@ -101,7 +112,6 @@ class MainWindow(QMainWindow):
 
     # ================================================================== layout
     def _build(self) -> None:
-        self.resize(1440, 900)
         self.banner = Banner()
         self.session_strip = SessionStrip()
         self.welcome = WelcomePage()
@@ -561,7 +571,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Something went wrong: {exc}", 10000)
 
     def set_visible_for_polling(self, visible: bool) -> None:
-        if self.terminal is not None:
+        # also called by Qt while the frame is still being built (no terminal yet)
+        if getattr(self, "terminal", None) is not None:
             self.terminal.poller.set_visible(visible)
 
     def changeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override

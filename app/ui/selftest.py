@@ -85,7 +85,7 @@ def check_sqlite() -> str:
 
 
 def run_selftest() -> int:
-    from .application import make_qapplication
+    from .boot import make_qapplication
 
     make_qapplication()
     checks: list[tuple[str, Check]] = [("Qt", check_qt), ("QtWebEngine", check_webengine),

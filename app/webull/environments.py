@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-from .signing import Algorithm
+if TYPE_CHECKING:  # the type only: start-up reads environments before anything else loads
+    from .signing import Algorithm
 
 
 class EnvironmentKind(StrEnum):
@@ -104,7 +105,7 @@ class Environment:
             authorize_url=str(data["authorize_url"]),
             login_hosts=tuple(data.get("login_hosts", ())),
             connect_path_prefix=str(data.get("connect_path_prefix", "")),
-            signature_algorithm=cast(Algorithm, data.get("signature_algorithm", "HMAC-SHA1")),
+            signature_algorithm=cast("Algorithm", data.get("signature_algorithm", "HMAC-SHA1")),
         )
 
     @classmethod

@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from app.core.keychain import Keychain, KeychainError, credential_name
+from app.core.paths import AppDirs, app_dirs
 from app.core.settings import (
-    AppDirs,
     ConnectProfile,
     Settings,
     SettingsStore,
-    app_dirs,
     load_credentials,
     profile_errors,
     save_credentials,

@@ -60,3 +60,18 @@ def test_selftest_fails_and_says_why_without_a_keychain() -> None:
     assert line.startswith("FAIL")
     assert len(line) > 30  # carries the reason
     assert "self-test failed: 1 check(s)" in done.stdout
+
+
+def test_startup_probe_reports_the_window_shown_before_the_workspace(tmp_path: Path) -> None:
+    import json
+
+    probe = tmp_path / "probe.json"
+    env_extra = {"PENNANT_STARTUP_PROBE": str(probe)}
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), **env_extra)
+    done = subprocess.run([sys.executable, "-m", "app", "--demo", "--data-dir",
+                           str(tmp_path / "data")], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    times = json.loads(probe.read_text())
+    assert set(times) == {"shown", "ready"}
+    assert times["shown"] <= times["ready"]
