@@ -277,8 +277,8 @@ class Session:
 
     def _expire(self, exc: WebullError) -> None:
         self._cancel_refresh()
-        message = (f"Webull ended the sign-in ({exc.message}). The last data stays on screen; "
-                   "connect again to continue.")
+        message = (f"Webull ended the sign-in: {exc.message.rstrip('.')}. The figures on screen "
+                   "are the last ones received; reconnect to continue.")
         if self.state is SessionState.CONNECTING and self._before_login is not None:
             self._before_login = (SessionState.EXPIRED, message)
         elif self.state is SessionState.CONNECTED:

@@ -301,6 +301,6 @@ class AllocationChart(_Chart):
             self.plot.addItem(text)
             self._labels.append(text)
         widest = float(widths.max())
-        self.plot.setXRange(0, widest * 1.6, padding=0)  # room for the value labels
+        self.plot.setXRange(0, widest * 2.0, padding=0)  # room for the value labels
         self.plot.setYRange(-0.6, len(ys) - 0.4, padding=0)
         self.show_plot(True)

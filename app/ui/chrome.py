@@ -70,9 +70,9 @@ class SessionStrip(QWidget):
 
     def show_session(self, event: SessionChanged) -> None:
         if event.state is SessionState.EXPIRED:
-            reason = event.message or "Webull no longer accepts this sign-in."
-            self.text.setText(f"Read-only: {reason} The figures below are the last ones received "
-                              "and are not updating. Reconnect to resume.")
+            reason = event.message or ("Webull no longer accepts this sign-in. The figures "
+                                       "below are the last ones received.")
+            self.text.setText(f"Read-only — {reason}")
             self.show()
         else:
             self.hide()
@@ -112,6 +112,7 @@ class WelcomePage(QWidget):
         layout.addLayout(buttons)
         layout.addStretch(3)
         self.message.setMaximumWidth(560)
+        self.message.setMinimumWidth(420)
 
     def show_message(self, environment: str, text: str, *, can_connect: bool) -> None:
         self.environment.setText(environment)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from dataclasses import replace
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -153,7 +154,7 @@ class MainWindow(Shell):
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["balances"], self.docks["allocation"]], [420, 300],
                          Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["orders"]], [300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["orders"]], [340], Qt.Orientation.Vertical)
         # the dock title already names the panel: keep only the data age and stale badge
         self.balances.header.title.hide()
         self.indicators = StatusIndicators()
@@ -340,6 +341,8 @@ class MainWindow(Shell):
             env = self.terminal.environment.label if self.terminal else ""
             self.welcome.show_message(env, event.message or "Not connected.", can_connect=True)
             self.stack.setCurrentWidget(self.welcome)
+        if event.state is ev.SessionState.EXPIRED:
+            self._mark_all_stale("Not updating: the sign-in has ended. Reconnect to resume.")
         if event.message and event.state is not ev.SessionState.CONNECTING:
             kind = (ev.ActivityKind.WARNING if event.state is ev.SessionState.EXPIRED
                     else ev.ActivityKind.INFO)
@@ -423,6 +426,12 @@ class MainWindow(Shell):
         if event.kind in (ev.ActivityKind.FILL, ev.ActivityKind.REJECTED,
                           ev.ActivityKind.CANCELLED):
             self.tray.notify(event)
+
+    def _mark_all_stale(self, why: str) -> None:
+        for header in self._headers():
+            f = header.freshness
+            if f is not None:
+                header.set_freshness(replace(f, stale=True, error=why))
 
     def _mark_seen(self, what: str) -> None:
         if what in self._seen:
