@@ -28,20 +28,11 @@ import dataclasses
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from app.webull.errors import (
-    AuthError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ResponseDecodeError,
-    ServerError,
-    TransportError,
-    WebullError,
-)
+from app.webull.errors import AuthError, WebullError
 from app.webull.models import Account, Balance, OrderGroup, Position
 from app.webull.ratelimit import WEBULL_LIMITS, Limit
 
@@ -54,40 +45,33 @@ from .events import (
     EventBus,
     Freshness,
     Health,
-    HealthChanged,
     HistoryLoaded,
     NetLiquidationPoint,
     OpenOrdersUpdated,
     PositionsUpdated,
 )
 from .history import NlvHistory
+from .poller_jobs import (
+    BACKOFF_CAP,
+    DETAIL_GROUP,
+    HISTORY_GROUP,
+    INACCESSIBLE,
+    LOOKUP_ATTEMPTS,
+    MAX_TICK,
+    RESUME_JUMP,
+    RESUMED,
+    _Groups,
+    _Job,
+    _Lookup,
+    _Paused,
+    _Status,
+    backoff,
+    describe,
+)
 from .portfolio import Portfolio, activity_for_final, fill_text, new_order_text
-from .rows import FINAL_STATUSES, OrderRow
+from .rows import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
-
-FOCUS_INTERVAL = 2.0
-OTHER_INTERVAL = 10.0
-UNFOCUSED_INTERVAL = 5.0  # every account, when none has the focus
-ACCOUNTS_INTERVAL = 60.0
-HIDDEN_FACTOR = 5.0
-BACKOFF_BASE = 1.0
-BACKOFF_CAP = 60.0
-MAX_TICK = 5.0  # the loop looks at the clocks at least this often
-RESUME_JUMP = 30.0  # seconds of unexplained time that mean the machine slept
-OFFLINE_AFTER = 3  # network failures in a row
-#: Webull counts requests when they arrive; a request that left a little late and the next one
-#: that left promptly can land closer together than they started, so windows get this margin
-WINDOW_MARGIN = 0.2
-LOOKUP_ATTEMPTS = 8
-INACCESSIBLE = "this account is not accessible with the current sign-in"
-RESUMED = "the computer woke from sleep or the clock jumped"
-
-_GROUPS = {DataKind.ACCOUNTS: "accounts", DataKind.BALANCE: "balances",
-           DataKind.POSITIONS: "positions", DataKind.OPEN_ORDERS: "open_orders"}
-DETAIL_GROUP = "order_detail"
-HISTORY_GROUP = "order_history"
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -107,65 +91,6 @@ class ReadClient(Protocol):
 
 #: Session.handle_auth_error: True when a retry may succeed, False when the sign-in is gone
 AuthHandler = Callable[[WebullError], Awaitable[bool]]
-
-
-def describe(exc: BaseException) -> str:
-    """Why a refresh failed, in a trader's words."""
-    if isinstance(exc, TransportError):
-        return "Webull could not be reached (network problem)"
-    if isinstance(exc, RateLimitedError):
-        return "Webull asked us to slow down (too many requests)"
-    if isinstance(exc, ServerError):
-        return f"Webull had a server problem (HTTP {exc.status})"
-    if isinstance(exc, ResponseDecodeError):
-        return "Webull's answer could not be read"
-    if isinstance(exc, PermissionDeniedError):
-        return "Webull refused access to this data (permission denied)"
-    if isinstance(exc, AuthError):
-        return INACCESSIBLE
-    if isinstance(exc, WebullError):
-        return f"the request failed: {exc.message}"
-    return "an unexpected problem occurred while reading this data"
-
-
-class _Paused(Exception):
-    """on_auth_error said the sign-in is gone: everything stops quietly."""
-
-    def __init__(self, error: WebullError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-@dataclasses.dataclass(eq=False)
-class _Job:
-    kind: DataKind
-    account_id: str | None
-    done_at: float | None = None  # monotonic time of the last success
-    forced: bool = True  # due now (never fetched, Refresh pressed, resumed)
-    failures: int = 0
-    retry_at: float = 0.0
-    inaccessible: bool = False
-
-    @property
-    def group(self) -> str:
-        return _GROUPS[self.kind]
-
-
-@dataclasses.dataclass(eq=False)
-class _Lookup:
-    """An order that left the open list; its final status is still to be learned."""
-
-    account_id: str
-    row: OrderRow
-    attempts: int = 0
-    retry_at: float = 0.0
-
-
-@dataclasses.dataclass
-class _Panel:
-    fetched_at: datetime | None = None
-    stale: bool = False
-    error: str | None = None
 
 
 class Poller:
@@ -194,22 +119,16 @@ class Poller:
         self._history = history
         self.environment = environment
         self._on_auth_error = on_auth_error
-        self._limits = dict(limits)
         self._clock, self._wall, self._sleep = clock, wall, sleep
         self._rng = rng or random.Random()
-        self.health = Health.CONNECTED
+        self._status = _Status(bus, wall)
         self._focus: str | None = None
         self._visible = True
         self._paused = False
         self._jobs: dict[tuple[DataKind, str | None], _Job] = {
             (DataKind.ACCOUNTS, None): _Job(DataKind.ACCOUNTS, None)}
         self._lookups: dict[tuple[str, str], _Lookup] = {}
-        self._panels: dict[tuple[DataKind, str | None], _Panel] = {}
-        self._windows: dict[str, deque[float]] = {}
-        self._gates: dict[str, asyncio.Lock] = {}
-        self._reserved: set[str] = set()
-        self._outcomes: deque[str] = deque(maxlen=OFFLINE_AFTER)
-        self._last_error = ""
+        self._groups = _Groups(limits, clock, sleep)
         self._auth_generation = 0
         self._auth_lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -245,7 +164,8 @@ class Poller:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        self._reserved.clear()  # tasks cancelled before they ran never released their group
+        # tasks cancelled before they ran never released their group
+        self._groups.reserved.clear()
 
     def set_focus(self, account_id: str | None) -> None:
         """That account refreshes first and most often."""
@@ -276,13 +196,15 @@ class Poller:
         self._bus.publish(Activity(self._wall(), ActivityKind.INFO,
                                    f"Refreshing everything: {reason}"))
         for job in self._jobs.values():
-            panel = self._panel(job.kind, job.account_id)
-            panel.stale, panel.error = True, reason
-            self._bus.publish(self.freshness(job.kind, job.account_id))
+            self._status.mark(job.kind, job.account_id, error=reason)
 
     def freshness(self, kind: DataKind, account_id: str | None) -> Freshness:
-        panel = self._panels.get((kind, account_id)) or _Panel()
-        return Freshness(kind, account_id, panel.fetched_at, panel.stale, panel.error)
+        return self._status.freshness(kind, account_id)
+
+    @property
+    def health(self) -> Health:
+        """CONNECTED, DEGRADED or OFFLINE, as last published (see the module docstring)."""
+        return self._status.health
 
     # ------------------------------------------------------------------ on-demand reads
 
@@ -301,11 +223,11 @@ class Poller:
         try:
             groups = await self._direct(HISTORY_GROUP, pages)
         except WebullError as exc:
-            self._mark(DataKind.HISTORY, account_id, error=describe(exc))
+            self._status.mark(DataKind.HISTORY, account_id, error=describe(exc))
             raise
         at = self._wall()
         self._bus.publish(HistoryLoaded(account_id, groups, start, end, at))
-        self._mark(DataKind.HISTORY, account_id, fetched_at=at)
+        self._status.mark(DataKind.HISTORY, account_id, fetched_at=at)
         return groups
 
     async def fetch_order(self, account_id: str, client_order_id: str) -> OrderGroup:
@@ -314,7 +236,7 @@ class Poller:
 
     async def _direct(self, group: str, call: Callable[[], Awaitable[Any]]) -> Any:
         generation = self._auth_generation
-        async with self._gate(group):
+        async with self._groups.gate(group):
             try:
                 return await self._request(group, call, generation, recover=True)
             except _Paused as paused:
@@ -350,22 +272,6 @@ class Poller:
             waker.cancel()
             await asyncio.gather(sleeper, waker, return_exceptions=True)
 
-    def _interval(self, job: _Job) -> float:
-        if job.kind is DataKind.ACCOUNTS:
-            base = ACCOUNTS_INTERVAL
-        elif self._focus is None:
-            base = UNFOCUSED_INTERVAL
-        else:
-            base = FOCUS_INTERVAL if job.account_id == self._focus else OTHER_INTERVAL
-        return base if self._visible else base * HIDDEN_FACTOR
-
-    def _due(self, job: _Job) -> float:
-        if job.forced or job.done_at is None and not job.failures:
-            return float("-inf")
-        if job.failures:
-            return job.retry_at
-        return job.done_at + self._interval(job)  # type: ignore[operator]
-
     def _launch_due(self, now: float) -> float:
         """Start the most urgent due job of every idle group; seconds until the next wake."""
         wake_at = now + MAX_TICK
@@ -373,13 +279,13 @@ class Poller:
         candidates: list[tuple[str, float, int, Callable[[], Awaitable[None]]]] = []
         for job in self._jobs.values():
             focused = 0 if job.account_id is None or job.account_id == self._focus else 1
-            candidates.append((job.group, self._due(job), focused,
+            candidates.append((job.group, job.due(self._focus, self._visible), focused,
                                lambda job=job: self._run_job(job)))
         for lookup in self._lookups.values():
             candidates.append((DETAIL_GROUP, lookup.retry_at, 1,
                                lambda lookup=lookup: self._run_lookup(lookup)))
         for group, due, focused, work in candidates:
-            if group in self._reserved or self._gate(group).locked():
+            if group in self._groups.reserved or self._groups.gate(group).locked():
                 continue
             if due > now:
                 wake_at = min(wake_at, due)
@@ -388,11 +294,11 @@ class Poller:
             if group not in best or rank < best[group][0]:
                 best[group] = (rank, work)
         for group, (_, work) in best.items():
-            free_at = self._window_free_at(group, now)
+            free_at = self._groups.free_at(group, now)
             if free_at > now:
                 wake_at = min(wake_at, free_at)
                 continue
-            self._reserved.add(group)
+            self._groups.reserved.add(group)
             task = asyncio.get_running_loop().create_task(self._guarded(group, work))
             self._tasks.add(task)
             task.add_done_callback(self._task_done)
@@ -400,11 +306,11 @@ class Poller:
 
     async def _guarded(self, group: str, work: Callable[[], Awaitable[None]]) -> None:
         try:
-            async with self._gate(group):
-                self._reserved.discard(group)
+            async with self._groups.gate(group):
+                self._groups.reserved.discard(group)
                 await work()
         finally:
-            self._reserved.discard(group)
+            self._groups.reserved.discard(group)
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -414,35 +320,12 @@ class Poller:
 
     # ------------------------------------------------------------------ requests
 
-    def _gate(self, group: str) -> asyncio.Lock:
-        gate = self._gates.get(group)
-        if gate is None:
-            gate = self._gates[group] = asyncio.Lock()
-        return gate
-
-    def _window_free_at(self, group: str, now: float) -> float:
-        limit = self._limits.get(group)
-        if limit is None:
-            return now
-        period = limit.period_s + WINDOW_MARGIN
-        window = self._windows.setdefault(group, deque())
-        while window and window[0] <= now - period:
-            window.popleft()
-        return now if len(window) < limit.limit else window[0] + period
-
-    async def _slot(self, group: str) -> None:
-        """Wait until the group's window has room, then count one request."""
-        while (free_at := self._window_free_at(group, now := self._clock())) > now:
-            await self._sleep(free_at - now)
-        if group in self._limits:
-            self._windows[group].append(self._clock())
-
     async def _request(self, group: str, call: Callable[[], Awaitable[Any]], generation: int,
                        *, recover: bool) -> Any:
         """One read; a refused sign-in goes to on_auth_error and is retried once."""
         retried = False
         while True:
-            await self._slot(group)
+            await self._groups.slot(group)
             try:
                 result = await call()
             except AuthError as exc:
@@ -453,10 +336,9 @@ class Poller:
                     raise _Paused(exc) from None
                 continue
             except WebullError as exc:
-                self._outcomes.append("net" if isinstance(exc, TransportError) else "error")
-                self._last_error = describe(exc)
+                self._status.failed(exc)
                 raise
-            self._outcomes.append("ok")
+            self._status.succeeded()
             return result
 
     async def _auth_recovers(self, exc: WebullError, generation: int) -> bool:
@@ -493,8 +375,8 @@ class Poller:
             self._failed(job, exc)
             return
         job.failures, job.inaccessible, job.done_at = 0, False, self._clock()
-        self._mark(job.kind, job.account_id, fetched_at=self._wall())
-        self._update_health()
+        self._status.mark(job.kind, job.account_id, fetched_at=self._wall())
+        self._status.update_health(self._jobs.values())
 
     async def _fetch(self, job: _Job) -> Any:
         account = job.account_id or ""
@@ -513,20 +395,12 @@ class Poller:
             delay = BACKOFF_CAP
             words = INACCESSIBLE if job.account_id else "Webull refused to list the accounts"
         else:
-            delay = self._backoff(job.failures, exc)
+            delay = backoff(job.failures, exc, self._rng)
             words = f"{describe(exc)}; retrying in {delay:.0f} s"
         job.retry_at = self._clock() + delay
         log.info("%s of %s failed (%s)", job.kind.value, job.account_id or "all accounts", exc)
-        self._mark(job.kind, job.account_id, error=words)
-        self._update_health()
-
-    def _backoff(self, failures: int, exc: BaseException | None) -> float:
-        """Equal jitter: between half and all of 1 s·2^(n-1), capped; a 429's Retry-After wins."""
-        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(failures - 1, 16))
-        delay = ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-        if isinstance(exc, RateLimitedError) and exc.retry_after:
-            delay = max(delay, exc.retry_after)
-        return delay
+        self._status.mark(job.kind, job.account_id, error=words)
+        self._status.update_health(self._jobs.values())
 
     def _apply(self, job: _Job, result: Any) -> None:
         at, account = self._wall(), job.account_id or ""
@@ -614,7 +488,7 @@ class Poller:
     def _lookup_retry(self, lookup: _Lookup, why: str) -> None:
         lookup.attempts += 1
         if lookup.attempts < LOOKUP_ATTEMPTS:
-            lookup.retry_at = self._clock() + self._backoff(lookup.attempts, None)
+            lookup.retry_at = self._clock() + backoff(lookup.attempts, None, self._rng)
             return
         del self._lookups[(lookup.account_id, lookup.row.key)]
         item = lookup.row.item
@@ -623,37 +497,3 @@ class Poller:
             f"{item.side.value} {item.symbol} left the open orders but {why}; "
             f"check the order history — {self.portfolio.label(lookup.account_id)}",
             lookup.account_id, item.client_order_id))
-
-    # ------------------------------------------------------------------ panels and health
-
-    def _panel(self, kind: DataKind, account_id: str | None) -> _Panel:
-        return self._panels.setdefault((kind, account_id), _Panel())
-
-    def _mark(self, kind: DataKind, account_id: str | None, *,
-              fetched_at: datetime | None = None, error: str | None = None) -> None:
-        panel = self._panel(kind, account_id)
-        if fetched_at is not None:
-            panel.fetched_at, panel.stale, panel.error = fetched_at, False, None
-        else:
-            panel.stale, panel.error = True, error
-        self._bus.publish(self.freshness(kind, account_id))
-
-    def _update_health(self) -> None:
-        outcomes = self._outcomes
-        if len(outcomes) == OFFLINE_AFTER and all(o == "net" for o in outcomes):
-            health, message = Health.OFFLINE, (
-                f"Webull cannot be reached: the last {OFFLINE_AFTER} requests failed")
-        elif (outcomes and outcomes[-1] != "ok") or any(
-                job.failures and not job.inaccessible for job in self._jobs.values()):
-            health, message = Health.DEGRADED, f"some data is out of date: {self._last_error}"
-        else:
-            health, message = Health.CONNECTED, ""
-        if health is self.health:
-            return
-        before, self.health = self.health, health
-        self._bus.publish(HealthChanged(health, message))
-        if health is Health.OFFLINE:
-            self._bus.publish(Activity(self._wall(), ActivityKind.WARNING, message))
-        elif before is Health.OFFLINE:
-            self._bus.publish(Activity(self._wall(), ActivityKind.INFO,
-                                       "Webull can be reached again"))

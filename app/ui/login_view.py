@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from app.core.session import LoginError, LoginRequest, Session
 from app.webull.oauth import is_redirect_target
 
-from .browser_login import (
+from .login_panels import (
     ERROR_RED,
     MessagePanel,
     environment_banner,

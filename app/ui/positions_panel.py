@@ -10,7 +10,7 @@ from app.core.diff import KeyedDiff, snapshot_diff
 from app.webull.models import Position
 
 from .freshness import PanelHeader
-from .models import PositionsModel
+from .positions_model import PositionsModel
 from .tables import make_table
 
 

@@ -34,10 +34,11 @@ from app.core.settings import ConnectProfile, Settings, profile_errors, save_cre
 from app.webull.environments import Environment
 from app.webull.oauth import ConnectCredentials
 
+from .login_panels import ERROR_RED
+
 log = logging.getLogger(__name__)
 
 DEMO = "demo"
-ERROR_RED = "#b3261e"
 #: the form's fields in order: name, label, secret?, hint
 FIELDS = (
     ("client_id", "Client ID", False, "as issued by Webull for your app"),

@@ -20,9 +20,9 @@ from app.ui.models import (
     HistoryModel,
     KeyedTableModel,
     OrdersModel,
-    PositionsModel,
     SortFilterProxy,
 )
+from app.ui.positions_model import PositionsModel
 from app.webull.models import OrderGroup, Position
 from tests.webull.openapi_support import load_examples
 

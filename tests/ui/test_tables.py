@@ -11,7 +11,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.core.diff import keyed_diff, snapshot_diff
-from app.ui.models import OrdersModel, PositionsModel
+from app.ui.models import OrdersModel
+from app.ui.positions_model import PositionsModel
 from app.ui.tables import DataView, FilterBar, make_table
 from tests.ui.test_models import by_id, example_groups, position, spread
 
