@@ -27,8 +27,8 @@ from PySide6.QtCore import (
     QMessageLogContext,
     QObject,
     Qt,
-    QtMsgType,
     QTimer,
+    QtMsgType,
     Signal,
     qInstallMessageHandler,
 )

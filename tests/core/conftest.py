@@ -4,35 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring.backend
-import keyring.errors
 import pytest
 
-from app.core.events import Event, EventBus
+from app.core.events import EventBus
 from app.core.keychain import Keychain
 from app.sim import SimServer
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """Secrets in a dict. ``priority = -1``: a backend class defined in test code registers
-    itself with keyring and would otherwise win the backend choice (ENVIRONMENT.md)."""
-
-    priority = -1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.entries:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.entries[(service, username)]
+from tests.fakes import MemoryKeyring, Recorder
 
 
 @pytest.fixture
@@ -45,17 +22,6 @@ def keychain(memory_backend: MemoryKeyring) -> Iterator[Keychain]:
     chain = Keychain("Pennant-test", backend=memory_backend)
     yield chain
     chain.close()
-
-
-class Recorder:
-    """Collects every event a bus publishes."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self.events: list[Event] = []
-        bus.subscribe(self.events.append)
-
-    def of(self, kind: type) -> list:
-        return [e for e in self.events if isinstance(e, kind)]
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from app.core.keychain import (
     split_parts,
     token_name,
 )
-
-from .conftest import MemoryKeyring
+from tests.fakes import MemoryKeyring
 
 SERVICE = "Pennant-test"
 

@@ -29,8 +29,7 @@ from app.webull.errors import AuthError
 from app.webull.oauth import TokenManager, TokenSet, parse_callback
 from app.webull.ratelimit import WEBULL_LIMITS, Limit, RateLimiter
 from app.webull.transport import Transport
-
-from .conftest import Recorder
+from tests.fakes import Recorder
 
 
 class Clock:

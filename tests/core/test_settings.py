@@ -20,8 +20,7 @@ from app.core.settings import (
     save_credentials,
 )
 from app.webull.oauth import ConnectCredentials
-
-from .conftest import MemoryKeyring
+from tests.fakes import MemoryKeyring
 
 PROFILE = ConnectProfile("sandbox", "cid-1", "key-1", "https://example.com/cb", "user:trade:wr",
                          "http://127.0.0.1/oauth/callback")

@@ -15,6 +15,7 @@ import pytest
 
 from app.core.events import EventBus
 from app.webull.models import Account, Balance, OrderGroup, OrderItem, Position
+from tests.fakes import Recorder
 
 EPOCH = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
@@ -177,20 +178,6 @@ class FakeClient:
     async def get_order(self, account_id: str, client_order_id: str) -> OrderGroup:
         await self._call("get_order", account_id)
         return self.details[(account_id, client_order_id)]
-
-
-class Recorder:
-    """Every event published on a bus, with helpers to pick some out."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self.events: list[Any] = []
-        bus.subscribe(self.events.append)
-
-    def of(self, cls: type) -> list[Any]:
-        return [e for e in self.events if isinstance(e, cls)]
-
-    def clear(self) -> None:
-        self.events.clear()
 
 
 @pytest.fixture

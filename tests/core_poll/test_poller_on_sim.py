@@ -31,8 +31,7 @@ from app.webull.models import NewOrder
 from app.webull.oauth import AuthorizationFlow, TokenManager
 from app.webull.ratelimit import WEBULL_LIMITS, RateLimiter
 from app.webull.transport import RetryPolicy, Transport
-
-from .conftest import Recorder
+from tests.fakes import Recorder
 
 GROUP_OF = {"list_accounts": "accounts", "get_balance": "balances",
             "list_positions": "positions", "iter_open_orders": "open_orders",

@@ -45,7 +45,7 @@ def test_screenshot_signs_in_and_saves_the_populated_window(tmp_path: Path) -> N
 
 
 def test_selftest_passes_with_a_usable_keychain() -> None:
-    done = run_app("--selftest", keyring_backend="tests.ui.memory_keyring.MemoryKeyring")
+    done = run_app("--selftest", keyring_backend="tests.fakes.MemoryKeyring")
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     for check in ("Qt", "QtWebEngine", "Keychain", "SQLite"):
         assert any(line.startswith("ok") and check in line.split()

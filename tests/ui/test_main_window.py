@@ -25,8 +25,7 @@ from app.ui.context import AppContext
 from app.ui.exporting import write_csv
 from app.ui.main_window import MainWindow
 from app.webull.environments import builtin_environments
-
-from .memory_keyring import MemoryKeyring
+from tests.fakes import MemoryKeyring
 
 
 @pytest.fixture

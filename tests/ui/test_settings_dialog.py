@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring.backend
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
@@ -14,28 +13,20 @@ from app.core.keychain import Keychain, credential_name
 from app.core.settings import ConnectProfile, Settings
 from app.ui.settings_dialog import KEEP_PLACEHOLDER, SettingsDialog
 from app.webull.environments import builtin_environments
+from tests import fakes
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """In-memory keychain for tests (priority -1: never chosen on its own)."""
-
-    priority = -1  # type: ignore[assignment]
+class MemoryKeyring(fakes.MemoryKeyring):
+    """The shared in-memory keyring, able to refuse writes like a daemon that went away."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
         self.refuse_writes = False
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:
         if self.refuse_writes:
             raise RuntimeError("the keychain daemon is gone")
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
+        super().set_password(service, username, password)
 
 
 GOOD = {
@@ -116,7 +107,7 @@ def test_field_errors_are_shown_next_to_each_field(qtbot, keychain, backend) -> 
     assert dialog.field_error("scope") == ""
     assert dialog.fields["client_id"].error.isVisible()
     assert "correct" in dialog.form_error_text()
-    assert backend.store == {}  # nothing written
+    assert backend.entries == {}  # nothing written
 
 
 def test_unusable_keychain_is_reported_and_blocks_saving_credentials(qtbot) -> None:
