@@ -106,13 +106,19 @@ class WelcomePage(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(2)
-        for w in (self.title, self.environment, self.message):
+        for w in (self.title, self.environment):
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        # no alignment flag here: an aligned item ignores a wrapped label's height-for-width
+        message_row = QHBoxLayout()
+        message_row.addStretch(1)
+        message_row.addWidget(self.message)
+        message_row.addStretch(1)
+        layout.addLayout(message_row)
         layout.addSpacing(12)
         layout.addLayout(buttons)
         layout.addStretch(3)
-        self.message.setMaximumWidth(560)
-        self.message.setMinimumWidth(420)
+        # a fixed width lets the wrapped text claim the height it needs
+        self.message.setFixedWidth(560)
 
     def show_message(self, environment: str, text: str, *, can_connect: bool) -> None:
         self.environment.setText(environment)
