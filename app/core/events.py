@@ -43,6 +43,8 @@ class DataKind(StrEnum):
     POSITIONS = "positions"
     OPEN_ORDERS = "open_orders"
     HISTORY = "history"
+    #: the poller's sweep of recent order history for orders that finished between two polls
+    RECENT_ORDERS = "recent_orders"
 
 
 class ActivityKind(StrEnum):

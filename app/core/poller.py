@@ -29,7 +29,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from app.webull.errors import AuthError, WebullError
@@ -59,6 +59,7 @@ from .poller_jobs import (
     LOOKUP_ATTEMPTS,
     MAX_TICK,
     RESUME_JUMP,
+    RECENT_OVERLAP_S,
     RESUMED,
     _Groups,
     _Job,
@@ -69,7 +70,7 @@ from .poller_jobs import (
     describe,
 )
 from .portfolio import Portfolio, activity_for_final, fill_text, new_order_text
-from .rows import FINAL_STATUSES
+from .rows import FINAL_STATUSES, OrderRow, order_rows
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,13 @@ class Poller:
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._accounts_seen = False
+        # the recent-orders sweep: when each account was first polled, where the next sweep
+        # starts, orders ever seen open (their end is reported by a lookup) and orders whose
+        # final status was reported already
+        self._first_seen: dict[str, datetime] = {}
+        self._sweep_from: dict[str, datetime] = {}
+        self._seen_open: dict[str, set[str]] = {}
+        self._reported: dict[str, set[str]] = {}
 
     # ------------------------------------------------------------------ control
 
@@ -386,6 +394,13 @@ class Poller:
             return await self._client.get_balance(account)
         if job.kind is DataKind.POSITIONS:
             return await self._client.list_positions(account)
+        if job.kind is DataKind.RECENT_ORDERS:
+            started = self._wall()
+            since = self._sweep_from.get(account, self._first_seen.get(account, started)
+                                         - timedelta(seconds=RECENT_OVERLAP_S))
+            groups = [group async for group in self._client.iter_order_history(
+                account, start=since, end=started + timedelta(minutes=1))]
+            return started, groups
         return [group async for group in self._client.iter_open_orders(account)]
 
     def _failed(self, job: _Job, exc: BaseException) -> None:
@@ -424,8 +439,31 @@ class Poller:
             diff = self.portfolio.apply_positions(account, result)
             if not diff.empty:
                 self._bus.publish(PositionsUpdated(account, diff, at))
+        elif job.kind is DataKind.RECENT_ORDERS:
+            started, groups = result
+            self._apply_sweep(account, groups, at)
+            self._sweep_from[account] = started - timedelta(seconds=RECENT_OVERLAP_S)
         else:
             self._apply_orders(account, result, at)
+
+    def _apply_sweep(self, account: str, groups: list[OrderGroup], at: datetime) -> None:
+        """Report orders that were placed and finished between two open-order polls: they
+        were never listed as open, so no lookup will report them."""
+        first_seen = self._first_seen.get(account)
+        seen_open = self._seen_open.setdefault(account, set())
+        reported = self._reported.setdefault(account, set())
+        for row in order_rows(groups):
+            key, item = row.key, row.item
+            if (item.status not in FINAL_STATUSES or key in reported or key in seen_open
+                    or (account, key) in self._lookups
+                    or first_seen is None or item.place_time_at < first_seen):
+                continue  # still working, told already, a lookup's, or from before we looked
+            reported.add(key)
+            # nothing of it was reported before: the line covers the whole fill
+            unseen = OrderRow(item.model_copy(update={"filled_quantity": None}),
+                              row.combo_type, row.combo_order_id, row.group_client_order_id)
+            activity = activity_for_final(unseen, item, at, self.portfolio.label(account))
+            self._bus.publish(dataclasses.replace(activity, account_id=account))
 
     def _apply_accounts(self, accounts: tuple[Account, ...], at: datetime) -> None:
         changed = accounts != self.portfolio.accounts
@@ -436,7 +474,9 @@ class Poller:
         for key in [k for k in self._lookups if k[0] not in ids]:
             del self._lookups[key]
         for account_id in ids:
-            for kind in (DataKind.BALANCE, DataKind.POSITIONS, DataKind.OPEN_ORDERS):
+            self._first_seen.setdefault(account_id, at)
+            for kind in (DataKind.BALANCE, DataKind.POSITIONS, DataKind.OPEN_ORDERS,
+                         DataKind.RECENT_ORDERS):
                 self._jobs.setdefault((kind, account_id), _Job(kind, account_id))
         if changed or not self._accounts_seen:
             self._accounts_seen = True
@@ -444,6 +484,7 @@ class Poller:
 
     def _apply_orders(self, account: str, groups: list[OrderGroup], at: datetime) -> None:
         change = self.portfolio.apply_open_orders(account, groups)
+        self._seen_open.setdefault(account, set()).update(self.portfolio.open_orders(account))
         if not change.diff.empty:
             self._bus.publish(OpenOrdersUpdated(account, change.diff, at))
         label = f" — {self.portfolio.label(account)}"
@@ -481,6 +522,7 @@ class Poller:
                 self._lookup_retry(lookup, "Webull does not report a final status yet")
             return
         del self._lookups[key]
+        self._reported.setdefault(key[0], set()).add(key[1])
         activity = activity_for_final(lookup.row, item, self._wall(),
                                       self.portfolio.label(key[0]))
         self._bus.publish(dataclasses.replace(activity, account_id=key[0]))

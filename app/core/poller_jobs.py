@@ -38,6 +38,11 @@ FOCUS_INTERVAL = 2.0
 OTHER_INTERVAL = 10.0
 UNFOCUSED_INTERVAL = 5.0  # every account, when none has the focus
 ACCOUNTS_INTERVAL = 60.0
+#: the sweep of recent order history (orders placed and finished between two open-order polls)
+RECENT_FOCUS_INTERVAL = 10.0
+RECENT_OTHER_INTERVAL = 30.0
+#: the sweep re-reads this much before its last start, so an order is never missed at the seam
+RECENT_OVERLAP_S = 120.0
 HIDDEN_FACTOR = 5.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
@@ -51,10 +56,11 @@ LOOKUP_ATTEMPTS = 8
 INACCESSIBLE = "this account is not accessible with the current sign-in"
 RESUMED = "the computer woke from sleep or the clock jumped"
 
-_GROUPS = {DataKind.ACCOUNTS: "accounts", DataKind.BALANCE: "balances",
-           DataKind.POSITIONS: "positions", DataKind.OPEN_ORDERS: "open_orders"}
 DETAIL_GROUP = "order_detail"
 HISTORY_GROUP = "order_history"
+_GROUPS = {DataKind.ACCOUNTS: "accounts", DataKind.BALANCE: "balances",
+           DataKind.POSITIONS: "positions", DataKind.OPEN_ORDERS: "open_orders",
+           DataKind.RECENT_ORDERS: HISTORY_GROUP}
 
 
 def describe(exc: BaseException) -> str:
@@ -110,6 +116,9 @@ class _Job:
     def interval(self, focus: str | None, visible: bool) -> float:
         if self.kind is DataKind.ACCOUNTS:
             base = ACCOUNTS_INTERVAL
+        elif self.kind is DataKind.RECENT_ORDERS:
+            others = focus is not None and self.account_id != focus
+            base = RECENT_OTHER_INTERVAL if others else RECENT_FOCUS_INTERVAL
         elif focus is None:
             base = UNFOCUSED_INTERVAL
         else:

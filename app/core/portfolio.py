@@ -105,7 +105,14 @@ def activity_for_final(row_before: OrderRow, final: OrderItem, at: datetime,
     if status == OrderStatus.FILLED:
         qty = final.filled_quantity or final.total_quantity
         price = f" @ {_price(final.filled_price)}" if final.filled_price is not None else ""
-        kind, text = ActivityKind.FILL, f"Filled: {_what(final, qty)}{price}"
+        reported = row_before.item.filled_quantity or Decimal(0)
+        if qty is not None and 0 < reported < qty:
+            # partial fills were reported already: this line adds only the rest
+            text = (f"Filled: {final.side.value} {_qty(qty - reported)} {final.symbol}{price} "
+                    f"({_qty(qty)} of {_qty(qty)} done)")
+        else:
+            text = f"Filled: {_what(final, qty)}{price}"
+        kind = ActivityKind.FILL
     elif status == OrderStatus.CANCELLED:
         part = ""
         if filled > 0:

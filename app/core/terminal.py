@@ -48,7 +48,8 @@ class Terminal:
             self.session.client, self.bus, portfolio=self.portfolio, history=history,
             environment=environment.name, on_auth_error=self.session.handle_auth_error,
         )
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._stopping: asyncio.Future[None] | None = None
         self._closed = False
         self._unsubscribe = self.bus.subscribe(self._on_event)
 
@@ -60,19 +61,38 @@ class Terminal:
         if self._closed or not isinstance(event, SessionChanged):
             return
         if event.state is SessionState.CONNECTED:
-            self.poller.start()
-            self.poller.resume()
+            stopping = self._stopping
+            if stopping is not None and not stopping.done():
+                # a disconnect is still winding down: start polling once it has finished
+                self._spawn(self._start_after(stopping))
+            else:
+                self._start_polling()
         elif event.state is SessionState.DISCONNECTED:
-            self._spawn(self._stop_and_forget())
+            self._stopping = self._spawn(self._stop_and_forget())
+
+    def _start_polling(self) -> None:
+        self.poller.start()
+        self.poller.resume()
+
+    async def _start_after(self, stopping: asyncio.Future[None]) -> None:
+        await asyncio.wait({stopping})
+        if not self._closed and self.session.state is SessionState.CONNECTED:
+            self._start_polling()
 
     async def _stop_and_forget(self) -> None:
         await self.poller.stop()
         self.portfolio.clear()
 
-    def _spawn(self, coro: object) -> None:
+    def _spawn(self, coro: object) -> asyncio.Future[None]:
         task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)  # type: ignore[arg-type]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a session task failed", exc_info=task.exception())
 
     async def close(self) -> None:
         if self._closed:

@@ -293,6 +293,9 @@ class LoginDialog(QDialog):
             return False
         text = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
         if is_redirect_target(text, request.redirect_uri):
+            if not main_frame:  # only the page itself may finish the sign-in, never a frame
+                log.warning("sign-in view blocked a frame navigating to the redirect address")
+                return False
             # never let this reach the network: the code is handed to the session instead
             if self.state in ("loading", "page"):
                 # leave this Chromium callback first: changing widgets inside it crashes

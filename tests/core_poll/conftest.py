@@ -48,13 +48,13 @@ def position(pid: str, symbol: str = "AAPL", qty: str = "10", last: str = "187.2
 
 def item(coid: str, *, status: str = "SUBMITTED", qty: str = "10", filled: str | None = None,
          price: str | None = None, side: str = "BUY", symbol: str = "AAPL",
-         limit: str | None = "187.00") -> OrderItem:
+         limit: str | None = "187.00", placed: str = "2026-01-05T14:30:00.000Z") -> OrderItem:
     return OrderItem.model_validate({
         "client_order_id": coid, "order_id": "O" + coid, "symbol": symbol, "side": side,
         "status": status, "order_type": "LIMIT" if limit else "MARKET",
         "time_in_force": "DAY", "entrust_type": "QTY", "total_quantity": qty,
         "filled_quantity": filled or "", "filled_price": price or "",
-        "limit_price": limit or "", "place_time_at": "2026-01-05T14:30:00.000Z",
+        "limit_price": limit or "", "place_time_at": placed,
         "instrument_type": "EQUITY"})
 
 

@@ -234,7 +234,7 @@ async def test_resume_from_sleep_marks_everything_stale_and_refreshes(
         await vt.run(6)
     stale = [e for e in recorder.of(Freshness) if e.stale]
     panels = {(e.kind, e.account_id) for e in stale}
-    assert (DataKind.ACCOUNTS, None) in panels and len(panels) == 7
+    assert (DataKind.ACCOUNTS, None) in panels and len(panels) == 9  # 2 accounts x 4 + list
     assert all(e.error == RESUMED for e in stale)
     assert any(a.kind is ActivityKind.INFO and RESUMED in a.text for a in recorder.of(Activity))
     assert client.count("get_balance") - before >= 2  # hidden: would not be due for 25 s
@@ -341,10 +341,41 @@ async def test_order_activity_new_fill_cancel_reject(vt: VirtualTime, bus: Event
     assert (ActivityKind.NEW, "X2") in kinds and (ActivityKind.NEW, "X3") in kinds
     texts = [t for _, t, _, _ in acts]
     assert "Partly filled: BUY 4 AAPL @ 187.25 (4 of 10 done) — Margin ·1234" in texts
-    assert "Filled: BUY 10 AAPL @ 187.25 — Margin ·1234" in texts
+    # the final line adds only what the partial fill did not report: 4 + 6 = 10
+    assert "Filled: BUY 6 AAPL @ 187.25 (10 of 10 done) — Margin ·1234" in texts
     assert (ActivityKind.CANCELLED, "X2") in kinds and (ActivityKind.REJECTED, "X3") in kinds
     assert all(a == "A" for *_, a in acts)
     assert len(acts) == 6
+
+
+async def test_orders_that_finish_between_two_polls_are_reported_once(
+        vt: VirtualTime, bus: EventBus, recorder: Recorder) -> None:
+    client = FakeClient(vt, [account("A")])
+    poller = make(vt, bus, client)
+    poller.set_focus("A")
+    async with running(poller):
+        await vt.run(1)
+        soon = (vt.wall() + timedelta(seconds=5)).isoformat().replace("+00:00", "Z")
+        before = (vt.wall() - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        # S1 was placed and filled between two open-order polls: never listed as open
+        client.history["A"] = [
+            group(item("S1", status="FILLED", filled="10", price="187.25", placed=soon)),
+            group(item("OLD", status="FILLED", filled="10", price="1.00", placed=before)),
+        ]
+        # S2 is seen open first: its end is the lookup's to report, not the sweep's
+        client.open["A"] = [group(item("S2", placed=soon))]
+        await vt.run(3)
+        client.open["A"] = []
+        client.details[("A", "S2")] = group(item("S2", status="CANCELLED", placed=soon))
+        client.history["A"].append(group(item("S2", status="CANCELLED", placed=soon)))
+        await vt.run(60)
+    acts = [(a.kind, a.client_order_id) for a in recorder.of(Activity)]
+    assert acts.count((ActivityKind.FILL, "S1")) == 1  # reported, and only once
+    assert acts.count((ActivityKind.CANCELLED, "S2")) == 1  # by the lookup only
+    assert not [a for a in acts if a[1] == "OLD"]  # finished before Pennant looked
+    fill = next(a for a in recorder.of(Activity) if a.client_order_id == "S1")
+    assert fill.text.startswith("Filled: BUY 10 AAPL @ 187.25") and fill.account_id == "A"
+    assert client.count("iter_order_history", "A") >= 5  # swept every ~10 s
 
 
 async def test_balance_records_net_liquidation(vt: VirtualTime, bus: EventBus,

@@ -1,0 +1,89 @@
+"""The Terminal wires session and poller: polling follows the sign-in, and a disconnect that
+is quickly followed by a new sign-in leaves polling running."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from app.core.events import SessionState
+from app.core.poller import Poller
+from app.core.terminal import Terminal
+from app.demo import demo_connection
+from app.sim import SimServer
+
+
+@pytest.fixture
+def sim() -> Iterator[SimServer]:
+    with SimServer(auto_approve=True) as server:
+        yield server
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def sign_in(terminal: Terminal) -> None:
+    request = terminal.session.begin_login()
+    async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as browser:
+        answer = await browser.get(request.url)
+    await terminal.session.complete_login(answer.headers["location"])
+
+
+class SlowStop(Poller):
+    """A poller whose stop waits for the test's go-ahead (a slow clean-up)."""
+
+    release: asyncio.Event
+
+    async def stop(self) -> None:
+        await self.release.wait()
+        await super().stop()
+
+
+async def test_polling_follows_the_sign_in(sim: SimServer) -> None:
+    env, creds = demo_connection(sim)
+    release = asyncio.Event()
+    release.set()
+
+    def factory(*args: object, **kwargs: object) -> Poller:
+        poller = SlowStop(*args, **kwargs)  # type: ignore[arg-type]
+        poller.release = release
+        return poller
+
+    terminal = Terminal(env, creds, keychain=None, poller_factory=factory)
+    try:
+        assert not await terminal.start()  # nothing stored: not connected, nothing polled
+        await sign_in(terminal)
+        await until(lambda: bool(terminal.portfolio.accounts))
+        release.clear()
+        await terminal.session.disconnect()
+        # a quick new sign-in, while the disconnect's clean-up is still running
+        await sign_in(terminal)
+        release.set()
+        assert terminal.session.state is SessionState.CONNECTED
+        await until(lambda: bool(terminal.portfolio.accounts)
+                    and all(terminal.portfolio.balance(a.account_id) is not None
+                            for a in terminal.portfolio.accounts))
+    finally:
+        await terminal.close()
+
+
+async def test_disconnect_stops_polling_and_forgets_the_data(sim: SimServer) -> None:
+    env, creds = demo_connection(sim)
+    terminal = Terminal(env, creds, keychain=None)
+    try:
+        await terminal.start()
+        await sign_in(terminal)
+        await until(lambda: bool(terminal.portfolio.accounts))
+        await terminal.session.disconnect()
+        await until(lambda: not terminal.portfolio.accounts)
+        assert terminal.session.tokens is None
+    finally:
+        await terminal.close()
