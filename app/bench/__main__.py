@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .suite import BENCHMARKS, Figure
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None,
+         benchmarks: Sequence[Callable[[], list[Figure]]] = BENCHMARKS) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print one JSON object name → value")
     args = parser.parse_args(argv)
     figures: list[Figure] = []
-    for bench in BENCHMARKS:
+    for bench in benchmarks:
         figures.extend(bench())
     if args.json:
         print(json.dumps({f.name: f.value for f in figures}, sort_keys=True))
@@ -35,4 +36,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from .desktop import DESKTOP_BENCHMARKS  # Qt runs in child processes
+
+    sys.exit(main(benchmarks=(*BENCHMARKS, *DESKTOP_BENCHMARKS)))
