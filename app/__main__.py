@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.webull.environments import builtin_environments
 from app.webull.redaction import install_log_redaction
 
 if TYPE_CHECKING:
@@ -32,8 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action=_Version, nargs=0, help="print the version and exit")
     p.add_argument("--demo", action="store_true",
                    help="open the Demo environment (a simulated market on this computer)")
-    p.add_argument("--env", metavar="NAME", help="open this environment: demo, " + ", ".join(
-        builtin_environments()) + " (default: the one chosen in Settings)")
+    p.add_argument("--env", metavar="NAME",
+                   help="open this environment: demo, or one of --list-environments "
+                        "(default: the one chosen in Settings)")
     p.add_argument("--list-environments", action="store_true",
                    help="print the known environments and their hosts, then exit")
     p.add_argument("--screenshot", metavar="PATH", type=Path,
@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_environments() -> None:
+    from app.webull.environments import builtin_environments
+
     print("Environments (hosts are configuration, see app/webull/environments.toml):")
     print("  demo        the local simulator, started by the app on a loopback port")
     for env in builtin_environments().values():
@@ -72,10 +74,14 @@ def demo_provider(auto_approve: bool) -> tuple[Environment, ConnectCredentials, 
 def main(argv: Sequence[str] | None = None) -> int:
     install_log_redaction()
     args = _parser().parse_args(argv)
-    if args.env and args.env != "demo" and args.env not in builtin_environments():
-        print(f"pennant: unknown environment {args.env!r}; known: demo, "
-              f"{', '.join(builtin_environments())}", file=sys.stderr)
-        return 2
+    if args.env and args.env != "demo":
+        # imported only here: start-up without --env does not pay for it before the window
+        from app.webull.environments import builtin_environments
+
+        if args.env not in builtin_environments():
+            print(f"pennant: unknown environment {args.env!r}; known: demo, "
+                  f"{', '.join(builtin_environments())}", file=sys.stderr)
+            return 2
     if args.list_environments:
         _print_environments()
         return 0

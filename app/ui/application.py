@@ -18,6 +18,7 @@ from . import theme
 from .boot import LaunchOptions, Shell, StartupProbe
 from .context import AppContext
 from .main_window import MainWindow, promote
+from .memory import GcPolicy
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def start_workspace(app: QApplication, shell: Shell, context: AppContext,
     layout = (QSettings(str(context.layout_path), QSettings.Format.IniFormat)
               if context.layout_path else QSettings())
     window = promote(shell, context, layout)
+    GcPolicy(window).start()
     watch_network(window)
     for note in context.startup_notes:
         window.note(note)

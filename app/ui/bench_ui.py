@@ -158,9 +158,13 @@ def measure_stall(accounts: int, positions: int, seconds: float) -> dict[str, An
     from app.webull.signing import SigningKey
     from app.webull.transport import Transport
 
+    from app.ui.memory import GcPolicy
+
     app = _app()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    gc_policy = GcPolicy()  # the app's own garbage-collector policy (app/ui/memory.py)
+    gc_policy.start()
     http, ids, calls = _mock_http(accounts, positions)
     transport = Transport(Environment.demo("https://bench.invalid"),
                           SigningKey("a1b2c3d4e5f60718293a4b5c6d7e8f90",

@@ -1,12 +1,15 @@
 """The one place where background work reaches the GUI: core events become a Qt signal.
 
-Core publishes on the event loop's thread, which under qasync is the GUI thread, so the signal is
-delivered directly; widgets connect to the typed signals they care about.
+Core publishes on the event loop's thread, which under qasync is the GUI thread. Delivery is
+queued all the same: the widgets' work (applying a 2,000-row diff to a model) then runs in its
+own turn of the event loop instead of straight after the core's work (computing that diff), so
+the two never add up to one long stall. Order is kept: queued events are delivered first in,
+first out. Widgets connect to the typed signals they care about.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from app.core import events as ev
 
@@ -22,6 +25,7 @@ class EventBridge(QObject):
     freshness = Signal(object)  # Freshness
     nlv_point = Signal(object)  # NetLiquidationPoint
     activity = Signal(object)  # Activity
+    _queued = Signal(object)  # any event, on its way to the typed signal
 
     def __init__(self, bus: ev.EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,7 +41,8 @@ class EventBridge(QObject):
             ev.NetLiquidationPoint: self.nlv_point,
             ev.Activity: self.activity,
         }
-        self._unsubscribe = bus.subscribe(self._deliver)
+        self._queued.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._unsubscribe = bus.subscribe(self._queued.emit)
 
     def _deliver(self, event: ev.Event) -> None:
         signal = self._routes.get(type(event))

@@ -149,6 +149,32 @@ async def test_decode_error_names_the_field(webull: Any) -> None:
     assert "quantity" in str(info.value) and "abc" not in str(info.value)
 
 
+async def test_a_large_positions_list_is_decoded_in_slices(webull: Any,
+                                                             examples: dict[str, Any]) -> None:
+    from app.webull.client import DECODE_SLICE
+    from app.webull.models import decode_positions
+
+    rows = ex(examples, "positions")["response"]["body"]
+    many = [dict(rows[i % len(rows)], position_id=f"P{i}") for i in range(DECODE_SLICE * 2 + 7)]
+    client, _ = webull(many)
+    assert await client.list_positions(ACCT) == decode_positions(many)  # same as in one go
+
+
+async def test_a_bad_row_in_a_later_slice_is_named_by_its_place_in_the_list(
+        webull: Any, examples: dict[str, Any]) -> None:
+    from app.webull.client import DECODE_SLICE
+
+    rows = ex(examples, "positions")["response"]["body"]
+    many = [dict(rows[0], position_id=f"P{i}") for i in range(DECODE_SLICE * 2)]
+    bad = DECODE_SLICE + 3
+    many[bad] = dict(many[bad], quantity="abc")
+    client, _ = webull(many)
+    with pytest.raises(ResponseDecodeError) as info:
+        await client.list_positions(ACCT)
+    assert info.value.field == f"{bad}.quantity"
+    assert f"field {bad}.quantity:" in info.value.message and "abc" not in str(info.value)
+
+
 # ------------------------------------------------------------------ instruments and pagination
 
 
