@@ -6,12 +6,13 @@ import argparse
 import atexit
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.webull.redaction import install_log_redaction
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from app.webull.environments import Environment
     from app.webull.oauth import ConnectCredentials
 
@@ -36,12 +37,12 @@ def _parser() -> argparse.ArgumentParser:
                         "(default: the one chosen in Settings)")
     p.add_argument("--list-environments", action="store_true",
                    help="print the known environments and their hosts, then exit")
-    p.add_argument("--screenshot", metavar="PATH", type=Path,
+    p.add_argument("--screenshot", metavar="PATH",
                    help="Demo: sign in (auto-approved), wait until every panel has data, save a "
                         "PNG of the main window to PATH and exit")
     p.add_argument("--selftest", action="store_true",
                    help="check that Qt, QtWebEngine, the keychain and SQLite work, then exit")
-    p.add_argument("--data-dir", metavar="DIR", type=Path,
+    p.add_argument("--data-dir", metavar="DIR",
                    help="keep settings, history and window layout in DIR instead of the "
                         "platform's standard places")
     return p
@@ -69,6 +70,14 @@ def demo_provider(auto_approve: bool) -> tuple[Environment, ConnectCredentials, 
     atexit.register(sim.stop)
     env, creds = demo_connection(sim)
     return env, creds, sim.info.loopback_redirect_uri
+
+
+def _path(text: str | None) -> Path | None:
+    if not text:
+        return None
+    from pathlib import Path  # only when a path was given: start-up does not need pathlib
+
+    return Path(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,8 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(LaunchOptions(
         environment=environment,
         demo_provider=lambda: demo_provider(auto_approve),
-        screenshot=args.screenshot,
-        data_dir=args.data_dir,
+        screenshot=_path(args.screenshot),
+        data_dir=_path(args.data_dir),
         # the simulator's own imports (Starlette, uvicorn) join the stage-2 preload for Demo
         preload=("app.sim", "app.demo") if environment in (None, "demo") else (),
     ))

@@ -1,6 +1,5 @@
 """Where Pennant keeps its files: the platform's per-user config and data folders (platformdirs),
-never next to the executable. Cheap to import: start-up reads the window layout from here
-before anything else is loaded."""
+never next to the executable. (The window layout is Qt's: QSettings, see app/ui/boot.py.)"""
 
 from __future__ import annotations
 
@@ -32,7 +31,3 @@ def app_dirs(override: Path | None = None) -> AppDirs:
         path.mkdir(parents=True, exist_ok=True)
     return dirs
 
-
-def layout_file(dirs: AppDirs) -> Path:
-    """Window geometry and dock layout (QSettings, INI format)."""
-    return dirs.config / "layout.ini"

@@ -11,11 +11,10 @@ import logging
 import signal
 
 import qasync
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from . import theme
-from .boot import LaunchOptions, Shell, StartupProbe
+from .boot import LaunchOptions, Shell, StartupProbe, layout_settings
 from .context import AppContext
 from .main_window import MainWindow, promote
 from .memory import GcPolicy
@@ -28,8 +27,7 @@ def start_workspace(app: QApplication, shell: Shell, context: AppContext,
     loop = qasync.QEventLoop(app, already_running=True)
     asyncio.set_event_loop(loop)
     theme.apply(context.settings.theme)
-    layout = (QSettings(str(context.layout_path), QSettings.Format.IniFormat)
-              if context.layout_path else QSettings())
+    layout = layout_settings(options.data_dir)
     window = promote(shell, context, layout)
     GcPolicy(window).start()
     watch_network(window)

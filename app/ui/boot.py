@@ -11,7 +11,6 @@ The window the user sees is the same object from the first frame to the last.
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 import os
 import sys
@@ -19,13 +18,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from PySide6.QtCore import (
+    QByteArray,
     QCoreApplication,
     QMessageLogContext,
     QObject,
+    QSettings,
     Qt,
     QTimer,
     QtMsgType,
@@ -33,6 +34,9 @@ from PySide6.QtCore import (
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +141,10 @@ class StartupProbe:
         self.times.setdefault(what, time.time())
         if self.active and what == "ready":
             assert self.path is not None
-            Path(self.path).write_text(json.dumps(self.times), "utf-8")
+            import json
+
+            with open(self.path, "w", encoding="utf-8") as out:
+                json.dump(self.times, out)
             QTimer.singleShot(int(self.linger_s * 1000), QApplication.quit)
 
 
@@ -157,18 +164,17 @@ def _stage2_work(options: LaunchOptions) -> Any:
     return build_context(options.data_dir, options.demo_provider)
 
 
+def layout_settings(data_dir: Path | str | None) -> QSettings:
+    """Window geometry and dock layout: Qt's own per-user settings store, or an INI file in
+    ``--data-dir``. (Cheap on purpose: stage 1 reads it before anything else is loaded.)"""
+    if data_dir is None:
+        return QSettings()
+    return QSettings(os.path.join(os.fspath(data_dir), "layout.ini"), QSettings.Format.IniFormat)
+
+
 def _restore_geometry(window: QMainWindow, data_dir: Path | None) -> None:
     """Open where the user left the window (the docks come back with the workspace)."""
-    from PySide6.QtCore import QByteArray, QSettings
-
-    from app.core.paths import app_dirs, layout_file
-
-    try:
-        path = layout_file(app_dirs(data_dir))
-    except OSError as exc:  # reported again, in words, when the settings are read
-        log.warning("no settings folder: %s", exc)
-        return
-    geometry = QSettings(str(path), QSettings.Format.IniFormat).value("window/geometry")
+    geometry = layout_settings(data_dir).value("window/geometry")
     if isinstance(geometry, QByteArray):
         window.restoreGeometry(geometry)
 

@@ -9,6 +9,7 @@ first out. Widgets connect to the typed signals they care about.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 
 from app.core import events as ev
@@ -42,7 +43,13 @@ class EventBridge(QObject):
             ev.Activity: self.activity,
         }
         self._queued.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self._unsubscribe = bus.subscribe(self._queued.emit)
+        self._unsubscribe = bus.subscribe(self._forward)
+
+    def _forward(self, event: ev.Event) -> None:
+        if not shiboken6.isValid(self):  # the window went first: nobody is listening
+            self._unsubscribe()
+            return
+        self._queued.emit(event)
 
     def _deliver(self, event: ev.Event) -> None:
         signal = self._routes.get(type(event))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.core.history import NlvHistory
 from app.core.keychain import Keychain, KeychainError
-from app.core.paths import app_dirs, layout_file
+from app.core.paths import app_dirs
 from app.core.settings import Settings, SettingsStore, load_credentials
 from app.core.terminal import Terminal
 from app.webull.environments import Environment, builtin_environments
@@ -39,8 +39,6 @@ class AppContext:
     startup_notes: list[str] = field(default_factory=list)
     demo: tuple[Environment, ConnectCredentials] | None = None
     demo_loopback_uri: str = ""
-    #: where the window layout is kept (QSettings INI); None: Qt's default QSettings
-    layout_path: Path | None = None
     _demo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ensure_demo(self) -> None:
@@ -110,5 +108,4 @@ def build_context(
                      "chart will not be recorded in this session.")
         history = None
     return AppContext(store, settings, Keychain(), history, builtin_environments(),
-                      demo_provider=demo_provider, startup_notes=notes,
-                      layout_path=layout_file(dirs))
+                      demo_provider=demo_provider, startup_notes=notes)

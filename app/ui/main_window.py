@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -298,7 +299,8 @@ class MainWindow(Shell):
     async def _close_terminal(self) -> None:
         if self.bridge is not None:
             self.bridge.detach()
-            self.bridge.deleteLater()
+            if shiboken6.isValid(self.bridge):
+                self.bridge.deleteLater()
             self.bridge = None
         if self.terminal is not None:
             terminal, self.terminal = self.terminal, None
@@ -601,7 +603,8 @@ class MainWindow(Shell):
         super().closeEvent(event)
 
     async def shutdown(self) -> None:
-        self.save_layout()
+        if shiboken6.isValid(self):  # a test may have deleted the window already
+            self.save_layout()
         await self._close_terminal()
         for task in tuple(self._tasks):
             task.cancel()

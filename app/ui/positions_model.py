@@ -102,7 +102,8 @@ class PositionsModel(QAbstractItemModel):
                 added.append((key, new))
                 continue
             old = values[row]
-            if old.legs or new.legs:
+            # legs that did not change need no work: the common poll (prices moved) is cheap
+            if (old.legs or new.legs) and _children(old) != _children(new):
                 old_n, new_n = len(_children(old)), len(_children(new))
                 if old_n or new_n:
                     self._change_legs(row, new, old_n, new_n)

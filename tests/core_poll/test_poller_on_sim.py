@@ -230,8 +230,11 @@ async def test_orders_become_activity(rig: Rig) -> None:
         await until(lambda: ActivityKind.NEW in kinds(resting.client_order_id))
         await rig.client.cancel_order(account, resting.client_order_id)
         await until(lambda: ActivityKind.CANCELLED in kinds(resting.client_order_id))
-        await until(lambda: any(a.kind is ActivityKind.FILL and a.text.startswith(
-            "Filled: BUY 8000 F @") for a in recorder.of(Activity)))
+        # the final line: the whole order, or the rest after reported partial fills
+        await until(lambda: any(a.kind is ActivityKind.FILL and a.text.startswith("Filled:")
+                                and (a.text.startswith("Filled: BUY 8000 F @")
+                                     or "(8000 of 8000 done)" in a.text)
+                                for a in recorder.of(Activity)))
         assert ActivityKind.NEW in kinds(big.client_order_id)
         assert all(a.account_id == account for a in recorder.of(Activity)
                    if a.client_order_id in (resting.client_order_id, big.client_order_id))
