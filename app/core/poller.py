@@ -372,6 +372,12 @@ class Poller:
                                          self._auth_generation, recover=not job.inaccessible)
             if self._paused or self._jobs.get(key) is not job:
                 return
+            if job.kind is DataKind.POSITIONS:
+                # large accounts are compared in slices: the loop keeps running meanwhile
+                result = await self.portfolio.apply_positions_sliced(job.account_id or "",
+                                                                     result)
+                if result is None or self._paused or self._jobs.get(key) is not job:
+                    return
             self._apply(job, result)
         except _Paused:
             return
@@ -436,7 +442,7 @@ class Poller:
                 if recorded:
                     self._bus.publish(NetLiquidationPoint(account, at, value))
         elif job.kind is DataKind.POSITIONS:
-            diff = self.portfolio.apply_positions(account, result)
+            diff = result  # applied to the portfolio already, in slices (_run_job)
             if not diff.empty:
                 self._bus.publish(PositionsUpdated(account, diff, at))
         elif job.kind is DataKind.RECENT_ORDERS:

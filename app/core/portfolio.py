@@ -22,7 +22,7 @@ from app.webull.models import (
     Position,
 )
 
-from .diff import KeyedDiff, index_by, keyed_diff, snapshot_diff
+from .diff import KeyedDiff, index_by, keyed_diff, keyed_diff_sliced, snapshot_diff
 from .events import Activity, ActivityKind
 from .rows import OrderRow, order_rows
 
@@ -128,6 +128,10 @@ def activity_for_final(row_before: OrderRow, final: OrderItem, at: datetime,
     return Activity(at, kind, text + suffix, None, final.client_order_id)
 
 
+#: positions lists longer than this are compared in slices (apply_positions_sliced)
+SLICED_DIFF_ROWS = 500
+
+
 @dataclass(frozen=True, slots=True)
 class OpenOrdersChange:
     """What one open-orders answer changed.
@@ -197,6 +201,20 @@ class Portfolio:
         old = self._positions.get(account_id)
         self._positions[account_id] = new
         return snapshot_diff(new) if old is None else keyed_diff(old, new)
+
+    async def apply_positions_sliced(
+            self, account_id: str, positions: Sequence[Position]) -> KeyedDiff[str, Position] | None:
+        """``apply_positions`` for large accounts, comparing in slices between which the event
+        loop runs. None when the account was dropped (or everything cleared) meanwhile."""
+        new = index_by(positions, lambda p: p.position_id)
+        old = self._positions.get(account_id)
+        if old is None or len(new) <= SLICED_DIFF_ROWS:
+            return self.apply_positions(account_id, positions)
+        diff = await keyed_diff_sliced(old, new)
+        if self._positions.get(account_id) is not old:
+            return None  # cleared, or the account went away, while comparing
+        self._positions[account_id] = new
+        return diff
 
     def apply_open_orders(self, account_id: str, groups: Sequence[OrderGroup]) -> OpenOrdersChange:
         new = index_by(order_rows(list(groups)), lambda r: r.key)

@@ -108,3 +108,37 @@ def test_final_activity_in_plain_words() -> None:
     assert rejected.text == "Rejected: SELL 2.5 AAPL market — Margin ·1234"
     odd = activity_for_final(before, item("X1", status="SUBMITTED"), EPOCH, "")
     assert odd.kind is ActivityKind.INFO and odd.text.startswith("No longer listed as open")
+
+
+async def test_large_accounts_are_compared_in_slices_with_the_same_result() -> None:
+    from app.core.diff import keyed_diff
+    from app.core.portfolio import SLICED_DIFF_ROWS
+
+    n = SLICED_DIFF_ROWS * 2 + 5
+    first = [position(f"P{i}") for i in range(n)]
+    second = [position(f"P{i}", last="191.00" if i % 3 == 0 else "187.25")
+              for i in range(1, n + 1)]
+    sync, sliced = Portfolio(), Portfolio()
+    for p in (sync, sliced):
+        p.apply_positions("A", first)
+    expected = sync.apply_positions("A", second)
+    diff = await sliced.apply_positions_sliced("A", second)
+    assert diff == expected and not diff.empty
+    assert sliced.positions("A") == sync.positions("A")
+    assert diff == keyed_diff({q.position_id: q for q in first},
+                              {q.position_id: q for q in second})
+
+
+async def test_a_sliced_comparison_is_dropped_when_the_portfolio_was_cleared_meanwhile() -> None:
+    import asyncio
+
+    from app.core.portfolio import SLICED_DIFF_ROWS
+
+    rows = [position(f"P{i}") for i in range(SLICED_DIFF_ROWS * 3)]
+    p = Portfolio()
+    p.apply_positions("A", rows)
+    task = asyncio.ensure_future(p.apply_positions_sliced("A", list(reversed(rows))))
+    await asyncio.sleep(0)  # the comparison has started and yielded
+    p.clear()
+    assert await task is None
+    assert p.positions("A") == {}
