@@ -77,7 +77,7 @@ async def in_thread(fn: Callable[[], T]) -> T:
     return await future
 
 #: bump when the docks change so an old saved layout is not applied to a different set
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 class MainWindow(Shell):
@@ -138,24 +138,29 @@ class MainWindow(Shell):
         self.allocation = AllocationChart()
         self.activity = ActivityLog()
         left, bottom = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        # balances down the left; orders and activity (tabs) along the bottom, with the two
+        # charts stacked at the bottom right
         self.docks = {
             "balances": self._dock("Balances", self.balances, left),
-            "allocation": self._dock("Allocation", self.allocation, left),
             "orders": self._dock("Orders", self.orders, bottom),
             "activity": self._dock("Activity", self.activity, bottom),
             "nlv": self._dock("Net liquidation", self.nlv_chart, bottom),
+            "allocation": self._dock("Allocation", self.allocation, bottom),
         }
-        self.splitDockWidget(self.docks["balances"], self.docks["allocation"],
-                             Qt.Orientation.Vertical)
         self.splitDockWidget(self.docks["orders"], self.docks["nlv"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(self.docks["nlv"], self.docks["allocation"],
+                             Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.docks["orders"], self.docks["activity"])
         self.docks["orders"].raise_()
         self.resizeDocks([self.docks["balances"]], [340], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["orders"], self.docks["nlv"]], [1000, 420],
+        self.resizeDocks([self.docks["orders"], self.docks["nlv"]], [1000, 440],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["balances"], self.docks["allocation"]], [420, 300],
+        self.resizeDocks([self.docks["orders"]], [380], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["nlv"], self.docks["allocation"]], [190, 190],
                          Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["orders"]], [340], Qt.Orientation.Vertical)
+        # both charts stay legible: eight bars with their labels, an axis with three values
+        self.allocation.setMinimumHeight(180)
+        self.nlv_chart.setMinimumHeight(160)
         # the dock title already names the panel: keep only the data age and stale badge
         self.balances.header.title.hide()
         self.indicators = StatusIndicators()
