@@ -1,0 +1,78 @@
+"""The order journal: intents written before sending, checked transitions, unresolved intents
+found again after a restart, and an append-only, redacted audit log."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.core.journal import IntentState, JournalError, OrderJournal
+from app.webull.redaction import register_secret
+
+T0 = datetime(2026, 11, 29, 14, 30, tzinfo=UTC)
+BODY = {"symbol": "AAPL", "side": "BUY", "quantity": "10", "limit_price": "187.25"}
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> OrderJournal:
+    j = OrderJournal(tmp_path / "journal.sqlite3")
+    yield j
+    j.close()
+
+
+def test_an_intent_is_on_disk_before_it_is_sent(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    first = OrderJournal(path)
+    first.record("demo", "A1", "c" * 32, "place", BODY, T0)
+    first.close()  # the app dies here, before sending
+    again = OrderJournal(path)
+    (intent,) = again.unresolved("demo")
+    assert intent.state is IntentState.PENDING and intent.request == BODY
+    assert again.unresolved("production") == []
+    again.close()
+
+
+def test_lifecycle_and_checked_transitions(journal: OrderJournal) -> None:
+    coid = "a" * 32
+    journal.record("demo", "A1", coid, "place", BODY, T0)
+    journal.move(coid, IntentState.SENT, T0)
+    journal.move(coid, IntentState.UNKNOWN, T0, detail="the answer was lost")
+    assert [i.client_order_id for i in journal.unresolved("demo")] == [coid]
+    journal.move(coid, IntentState.ABSENT, T0 + timedelta(seconds=2))
+    journal.move(coid, IntentState.SENT, T0 + timedelta(seconds=3))  # sent again, same id
+    done = journal.move(coid, IntentState.ACCEPTED, T0 + timedelta(seconds=4), order_id="O1")
+    assert done.state is IntentState.ACCEPTED and done.order_id == "O1" and not done.unresolved
+    with pytest.raises(JournalError, match="cannot go from accepted to sent"):
+        journal.move(coid, IntentState.SENT, T0)
+    with pytest.raises(JournalError, match="no intent"):
+        journal.move("b" * 32, IntentState.SENT, T0)
+
+
+def test_the_same_id_is_never_recorded_twice(journal: OrderJournal) -> None:
+    journal.record("demo", "A1", "d" * 32, "place", BODY, T0)
+    with pytest.raises(JournalError, match="already in the journal"):
+        journal.record("demo", "A1", "d" * 32, "place", BODY, T0)
+    assert len(journal.audit("demo")) == 1  # the refused duplicate left no trace
+
+
+def test_the_audit_log_is_append_only_and_redacted(journal: OrderJournal,
+                                                   tmp_path: Path) -> None:
+    secret = "tok-" + "9" * 40
+    register_secret(secret)
+    coid = "e" * 32
+    journal.record("demo", "A1", coid, "place", BODY, T0)
+    journal.move(coid, IntentState.SENT, T0)
+    journal.move(coid, IntentState.REJECTED, T0, detail=f"refused, token {secret}",
+                 response={"error_code": "OAUTH_OPENAPI_X", "message": "no"})
+    events = [e["event"] for e in journal.audit("demo")]
+    assert events == ["intent:place", "sent", "rejected"]
+    assert secret not in str(journal.audit("demo"))
+    raw = sqlite3.connect(tmp_path / "journal.sqlite3")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("DELETE FROM audit")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        raw.execute("UPDATE audit SET event = 'x'")
+    raw.close()
