@@ -1,0 +1,139 @@
+"""Sending orders exactly once, against the simulator's faults: every outcome is journaled,
+nothing is sent twice, and an ambiguous answer is left UNKNOWN for a lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.journal import IntentState, OrderJournal
+from app.core.order_sender import OrderSender, SubmitInFlight
+from app.demo import auto_sign_in, demo_connection
+from app.sim import SimServer
+from app.webull.client import WebullClient
+from app.webull.models import NewOrder
+from app.webull.oauth import AuthorizationFlow, TokenManager
+from app.webull.ratelimit import RateLimiter
+from app.webull.transport import RetryPolicy, Transport
+
+PLACE = "/trading/orders/place"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimServer]:
+    with SimServer(seed=7, auto_approve=True) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(sim: SimServer) -> AsyncIterator[WebullClient]:
+    sim.faults.clear()
+    env, creds = demo_connection(sim)
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    transport = Transport(env, creds.signing_key, limiter=RateLimiter(),
+                          retry=RetryPolicy(sleep=no_sleep))
+    tokens = TokenManager(transport, creds)
+    await auto_sign_in(AuthorizationFlow(env, creds), tokens)
+    yield WebullClient(transport, tokens.access_token)
+    await transport.aclose()
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Iterator[OrderJournal]:
+    j = OrderJournal(tmp_path / "journal.sqlite3")
+    yield j
+    j.close()
+
+
+async def margin(client: WebullClient) -> str:
+    accounts = await client.list_accounts()
+    return next(a.account_id for a in accounts if a.account_class == "INDIVIDUAL_MARGIN")
+
+
+def limit_buy(price: str = "1.00") -> NewOrder:
+    return NewOrder(client_order_id=uuid.uuid4().hex, symbol="AAPL", instrument_type="EQUITY",
+                    order_type="LIMIT", limit_price=price, quantity="1", side="BUY",
+                    time_in_force="DAY", support_trading_session="CORE")
+
+
+async def orders_with(client: WebullClient, account: str, coid: str) -> int:
+    return len([o async for g in client.iter_open_orders(account)
+                for o in g.orders if o.client_order_id == coid])
+
+
+async def test_accepted_and_never_sent_again(client: WebullClient,
+                                             journal: OrderJournal) -> None:
+    sender, account, order = OrderSender(client, journal, "demo"), await margin(client), limit_buy()
+    outcome = await sender.place(account, order)
+    assert outcome.state is IntentState.ACCEPTED and outcome.intent.order_id
+    with pytest.raises(SubmitInFlight, match="not sent again"):
+        await sender.place(account, order)
+    assert await orders_with(client, account, order.client_order_id) == 1
+
+
+async def test_a_double_submit_sends_once(client: WebullClient, journal: OrderJournal) -> None:
+    sender, account, order = OrderSender(client, journal, "demo"), await margin(client), limit_buy()
+    results = await asyncio.gather(sender.place(account, order), sender.place(account, order),
+                                   return_exceptions=True)
+    assert sum(isinstance(r, SubmitInFlight) for r in results) == 1
+    assert await orders_with(client, account, order.client_order_id) == 1
+
+
+@pytest.mark.parametrize("fault", ["drop_after", "server_error_after"])
+async def test_a_lost_answer_after_commit_is_unknown(client: WebullClient, journal: OrderJournal,
+                                                     sim: SimServer, fault: str) -> None:
+    sender, account, order = OrderSender(client, journal, "demo"), await margin(client), limit_buy()
+    if fault == "drop_after":
+        sim.faults.drop(PLACE, after=True)
+    else:
+        sim.faults.server_error(PLACE, after=True)
+    outcome = await sender.place(account, order)
+    assert outcome.state is IntentState.UNKNOWN
+    assert [i.client_order_id for i in journal.unresolved("demo")] == [order.client_order_id]
+    # it was committed: the lookup will find it (and nothing re-sent it)
+    assert await orders_with(client, account, order.client_order_id) == 1
+
+
+async def test_a_refused_request_is_absent_and_resent_with_the_same_id(
+        client: WebullClient, journal: OrderJournal, sim: SimServer) -> None:
+    sender, account, order = OrderSender(client, journal, "demo"), await margin(client), limit_buy()
+    sim.faults.rate_limited(PLACE)
+    first = await sender.place(account, order)
+    assert first.state is IntentState.ABSENT and "slow down" in first.message
+    again = await sender.place(account, order)
+    assert again.state is IntentState.ACCEPTED
+    assert await orders_with(client, account, order.client_order_id) == 1
+
+
+async def test_a_rejection_keeps_webulls_code_and_words(client: WebullClient,
+                                                        journal: OrderJournal) -> None:
+    sender, account = OrderSender(client, journal, "demo"), await margin(client)
+    order = NewOrder(client_order_id=uuid.uuid4().hex, symbol="NOSUCHSYM",
+                     instrument_type="EQUITY", order_type="LIMIT", limit_price="1.00",
+                     quantity="1", side="BUY", time_in_force="DAY",
+                     support_trading_session="CORE")
+    outcome = await sender.place(account, order)
+    assert outcome.state is IntentState.REJECTED and outcome.message.startswith("Rejected [")
+    assert journal.audit("demo")[-1]["payload"]["response"]["error_code"]
+
+
+async def test_abandoning_the_wait_leaves_it_unknown(client: WebullClient,
+                                                     journal: OrderJournal,
+                                                     sim: SimServer) -> None:
+    sender, account, order = OrderSender(client, journal, "demo"), await margin(client), limit_buy()
+    sim.faults.delay(PLACE, seconds=2.0)
+    task = asyncio.ensure_future(sender.place(account, order))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    intent = journal.get(order.client_order_id)
+    assert intent is not None and intent.state is IntentState.UNKNOWN
+    assert not sender.in_flight(order.client_order_id)
