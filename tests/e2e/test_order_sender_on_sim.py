@@ -137,3 +137,51 @@ async def test_abandoning_the_wait_leaves_it_unknown(client: WebullClient,
     intent = journal.get(order.client_order_id)
     assert intent is not None and intent.state is IntentState.UNKNOWN
     assert not sender.in_flight(order.client_order_id)
+
+
+# ------------------------------------------------------------------ reconciliation
+
+
+async def test_an_unknown_order_is_found_placed(client: WebullClient, journal: OrderJournal,
+                                                sim: SimServer) -> None:
+    from app.core.reconcile import reconcile
+
+    sender, account, order = OrderSender(client, journal, "demo"), await margin(client), limit_buy()
+    sim.faults.drop(PLACE, after=True)
+    assert (await sender.place(account, order)).state is IntentState.UNKNOWN
+    (resolution,) = await reconcile(journal, client, "demo")
+    assert resolution.intent.state is IntentState.PLACED and resolution.intent.order_id
+    assert journal.unresolved("demo") == []
+
+
+async def test_killed_before_the_request_left_is_absent_and_resent_once(
+        client: WebullClient, journal: OrderJournal) -> None:
+    from datetime import UTC, datetime
+
+    from app.core.reconcile import reconcile
+
+    account, order = await margin(client), limit_buy()
+    # the app wrote the intent and marked it sent, then died before the request left
+    journal.record("demo", account, order.client_order_id, "place", order.to_wire(),
+                   datetime.now(UTC))
+    journal.move(order.client_order_id, IntentState.SENT, datetime.now(UTC))
+    (resolution,) = await reconcile(journal, client, "demo")  # on the next start
+    assert resolution.intent.state is IntentState.ABSENT and "sent again" in resolution.message
+    outcome = await OrderSender(client, journal, "demo").place(account, order)
+    assert outcome.state is IntentState.ACCEPTED
+    assert await orders_with(client, account, order.client_order_id) == 1
+
+
+async def test_a_failed_lookup_decides_nothing(client: WebullClient, journal: OrderJournal,
+                                               sim: SimServer) -> None:
+    from app.core.reconcile import reconcile
+
+    sender, account, order = OrderSender(client, journal, "demo"), await margin(client), limit_buy()
+    sim.faults.drop(PLACE, after=True)
+    await sender.place(account, order)
+    sim.faults.server_error("/trading/orders/get", times=20)
+    (resolution,) = await reconcile(journal, client, "demo")
+    assert resolution.intent.state is IntentState.UNKNOWN and "look again" in resolution.message
+    sim.faults.clear()
+    (resolution,) = await reconcile(journal, client, "demo")
+    assert resolution.intent.state is IntentState.PLACED

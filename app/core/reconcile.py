@@ -1,0 +1,101 @@
+"""Reconciling unresolved order intents with Webull (issue 5).
+
+Run when an answer was lost (UNKNOWN) and on start-up, before trading is enabled, for every
+intent the journal still holds as PENDING, SENT or UNKNOWN. Each is looked up by its
+client_order_id: found → PLACED. When the lookup is refused, the order history around the
+intent's time is the evidence: the id is not in it → ABSENT (the ticket may offer to send it
+again, with the same id); it is → PLACED. A lookup that fails on the network or the server
+decides nothing: the intent stays UNKNOWN and is tried again later. Lookups go through the
+client, whose rate limiter keeps them within Webull's order-query limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from app.webull.errors import (
+    ApiError,
+    AuthError,
+    RateLimitedError,
+    ServerError,
+    WebullError,
+)
+from app.webull.models import OrderGroup
+
+from .journal import Intent, IntentState, OrderJournal
+
+#: the history searched around an intent: from a little before it was written until now
+HISTORY_MARGIN = timedelta(minutes=5)
+
+
+class LookupClient(Protocol):
+    async def get_order(self, account_id: str, client_order_id: str) -> OrderGroup: ...
+    def iter_order_history(self, account_id: str, start: datetime | None = None,
+                           end: datetime | None = None) -> AsyncIterator[OrderGroup]: ...
+
+
+@dataclass(frozen=True)
+class Resolution:
+    intent: Intent
+    message: str
+
+    @property
+    def resolved(self) -> bool:
+        return not self.intent.unresolved
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def reconcile(journal: OrderJournal, client: LookupClient, environment: str, *,
+                    now: Callable[[], datetime] = _utcnow) -> list[Resolution]:
+    """Look up every unresolved intent of ``environment``, oldest first."""
+    return [await reconcile_one(journal, client, intent, now=now)
+            for intent in journal.unresolved(environment)]
+
+
+async def reconcile_one(journal: OrderJournal, client: LookupClient, intent: Intent, *,
+                        now: Callable[[], datetime] = _utcnow) -> Resolution:
+    coid = intent.client_order_id
+    try:
+        group = await client.get_order(intent.account_id, coid)
+    except (ServerError, RateLimitedError, AuthError) as exc:
+        return _undecided(journal, intent, now(), f"the lookup failed ({exc.message})")
+    except ApiError:
+        return await _from_history(journal, client, intent, now)
+    except WebullError as exc:
+        return _undecided(journal, intent, now(), f"the lookup failed ({exc})")
+    order_id = next((o.order_id for o in group.orders if o.client_order_id == coid), None)
+    moved = journal.move(coid, IntentState.PLACED, now(), order_id=order_id,
+                         detail="found at Webull")
+    return Resolution(moved, "Webull has this order: it was placed")
+
+
+async def _from_history(journal: OrderJournal, client: LookupClient, intent: Intent,
+                        now: Callable[[], datetime]) -> Resolution:
+    coid = intent.client_order_id
+    start, end = intent.created_at - HISTORY_MARGIN, now() + timedelta(minutes=1)
+    try:
+        seen = [o async for g in client.iter_order_history(intent.account_id, start=start,
+                                                               end=end)
+                for o in g.orders if o.client_order_id == coid]
+    except WebullError as exc:
+        return _undecided(journal, intent, now(), f"the order history could not be read "
+                                                  f"({exc})")
+    if seen:
+        moved = journal.move(coid, IntentState.PLACED, now(), order_id=seen[0].order_id,
+                             detail="found in the order history")
+        return Resolution(moved, "Webull has this order: it was placed")
+    moved = journal.move(coid, IntentState.ABSENT, now(),
+                         detail="not found at Webull: it was never placed")
+    return Resolution(moved, "Webull has no such order: it can be sent again (same id)")
+
+
+def _undecided(journal: OrderJournal, intent: Intent, at: datetime, why: str) -> Resolution:
+    if intent.state is not IntentState.UNKNOWN:
+        intent = journal.move(intent.client_order_id, IntentState.UNKNOWN, at, detail=why)
+    return Resolution(intent, f"Still unknown: {why}; Pennant will look again")
