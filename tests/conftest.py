@@ -8,6 +8,21 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
+import pytest  # noqa: E402
+
+from app.core.events import EventBus  # noqa: E402
 from app.webull.redaction import install_log_redaction  # noqa: E402
+from tests.fakes import Recorder  # noqa: E402
 
 install_log_redaction()
+
+
+@pytest.fixture
+def bus() -> EventBus:
+    return EventBus()
+
+
+@pytest.fixture
+def recorder(bus: EventBus) -> Recorder:
+    """Every event published on ``bus``."""
+    return Recorder(bus)

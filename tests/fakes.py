@@ -1,7 +1,10 @@
-"""Test doubles shared by several test packages: an in-memory keyring and an event recorder."""
+"""Test doubles shared by several test packages: an in-memory keyring, an event recorder and a
+wait-for-a-condition helper for asyncio tests."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import keyring.backend
@@ -46,3 +49,17 @@ class Recorder:
 
     def clear(self) -> None:
         self.events.clear()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait for a condition by polling it (no fixed sleeps), failing after ``timeout``."""
+
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.02)
+
+    try:
+        await asyncio.wait_for(poll(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"still not true after {timeout:g} s: {condition.__doc__ or ''}"
+                             ) from None

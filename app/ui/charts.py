@@ -105,6 +105,16 @@ class _Chart(QWidget):
         widest = max((metrics.horizontalAdvance(text) for text in labels), default=0)
         axis.setWidth(widest + 16)
 
+    def _finish(self, head: QHBoxLayout) -> None:
+        """Lay out the header above the plot (or its empty state) and draw once (each chart
+        subclass has its own ``_redraw``)."""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self._stack_host, 1)
+        self.restyle()
+        self._redraw()
+
     def show_plot(self, visible: bool) -> None:
         self._stack.setCurrentWidget(self.plot if visible else self.empty_label)
 
@@ -146,12 +156,7 @@ class NetLiquidationChart(_Chart):
         head.addWidget(title)
         head.addStretch(1)
         head.addWidget(self.last_label)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(head)
-        layout.addWidget(self._stack_host, 1)
-        self.restyle()
-        self._redraw()
+        self._finish(head)
 
     def set_series(self, points: Sequence[tuple[datetime, Decimal]]) -> None:
         """Replace the history (aware datetimes, Decimal values; any order)."""
@@ -240,12 +245,7 @@ class AllocationChart(_Chart):
         head.addStretch(1)
         head.addWidget(self.by_position)
         head.addWidget(self.by_class)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(head)
-        layout.addWidget(self._stack_host, 1)
-        self.restyle()
-        self._redraw()
+        self._finish(head)
 
     @property
     def mode(self) -> str:

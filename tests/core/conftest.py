@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.core.events import EventBus
 from app.core.keychain import Keychain
 from app.sim import SimServer
-from tests.fakes import MemoryKeyring, Recorder
+from tests.fakes import MemoryKeyring
 
 
 @pytest.fixture
@@ -22,16 +21,6 @@ def keychain(memory_backend: MemoryKeyring) -> Iterator[Keychain]:
     chain = Keychain("Pennant-test", backend=memory_backend)
     yield chain
     chain.close()
-
-
-@pytest.fixture
-def bus() -> EventBus:
-    return EventBus()
-
-
-@pytest.fixture
-def recorder(bus: EventBus) -> Recorder:
-    return Recorder(bus)
 
 
 @pytest.fixture(scope="module")

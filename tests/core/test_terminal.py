@@ -4,7 +4,7 @@ is quickly followed by a new sign-in leaves polling running."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,20 +14,13 @@ from app.core.poller import Poller
 from app.core.terminal import Terminal
 from app.demo import demo_connection
 from app.sim import SimServer
+from tests.fakes import until
 
 
 @pytest.fixture
 def sim() -> Iterator[SimServer]:
     with SimServer(auto_approve=True) as server:
         yield server
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), timeout)
 
 
 async def sign_in(terminal: Terminal) -> None:

@@ -13,9 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.core.events import EventBus
 from app.webull.models import Account, Balance, OrderGroup, OrderItem, Position
-from tests.fakes import Recorder
 
 EPOCH = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
@@ -183,16 +181,6 @@ class FakeClient:
 @pytest.fixture
 def vt() -> VirtualTime:
     return VirtualTime()
-
-
-@pytest.fixture
-def bus() -> EventBus:
-    return EventBus()
-
-
-@pytest.fixture
-def recorder(bus: EventBus) -> Recorder:
-    return Recorder(bus)
 
 
 def dec(text: str) -> Decimal:

@@ -36,11 +36,11 @@ from app.webull.errors import (
     WebullError,
 )
 from app.webull.ratelimit import WEBULL_LIMITS
+from tests.fakes import Recorder
 
 from .conftest import (
     EPOCH,
     FakeClient,
-    Recorder,
     VirtualTime,
     account,
     balance,

@@ -4,10 +4,9 @@ server makes it offline, orders become activity, a revoked sign-in pauses pollin
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +30,7 @@ from app.webull.models import NewOrder
 from app.webull.oauth import AuthorizationFlow, TokenManager
 from app.webull.ratelimit import WEBULL_LIMITS, RateLimiter
 from app.webull.transport import RetryPolicy, Transport
-from tests.fakes import Recorder
+from tests.fakes import Recorder, until
 
 GROUP_OF = {"list_accounts": "accounts", "get_balance": "balances",
             "list_positions": "positions", "iter_open_orders": "open_orders",
@@ -99,20 +98,6 @@ async def rig(sim: SimServer, limiter: RateLimiter) -> AsyncIterator[Rig]:
     yield Rig(sim, transport, tokens, flow, client, CountingClient(client))
     sim.faults.clear()
     await transport.aclose()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait for a condition by polling it (no fixed sleeps), failing after ``timeout``."""
-
-    async def poll() -> None:
-        while not condition():
-            await asyncio.sleep(0.02)
-
-    try:
-        await asyncio.wait_for(poll(), timeout)
-    except TimeoutError:
-        raise AssertionError(f"still not true after {timeout:g} s: {condition.__doc__ or ''}"
-                             ) from None
 
 
 def all_fetched(poller: Poller) -> bool:
