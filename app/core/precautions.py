@@ -9,9 +9,10 @@ and at what the ticket knows about the market and the position — they never ca
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from app.webull.models import OrderType, Side
 
@@ -147,3 +148,55 @@ def _oversized_close(facts: OrderFacts) -> str | None:
         return (f"You hold {abs(held):,f}; closing {facts.quantity:,f} would open a new "
                 f"{'short' if held > 0 else 'long'} position with the rest.")
     return None
+
+
+# ---------------------------------------------------------------------------- as settings
+
+_AMOUNTS = ("max_order_value", "max_quantity", "max_deviation_pct")
+_SEVERITIES = ("max_order_value_severity", "max_quantity_severity", "deviation_severity",
+               "wrong_side_stop_severity", "oversized_close_severity")
+
+
+def limits_to_json(limits: Limits) -> dict[str, Any]:
+    """The limits as JSON values: amounts as strings (exact), off as null."""
+    out: dict[str, Any] = {name: None if getattr(limits, name) is None
+                           else str(getattr(limits, name)) for name in _AMOUNTS}
+    out["max_deviation_ticks"] = limits.max_deviation_ticks
+    out.update({name: getattr(limits, name).value for name in _SEVERITIES})
+    return out
+
+
+def limits_from_json(data: Any) -> tuple[Limits, list[str]]:
+    """Limits from the settings file; each unusable value keeps its default (and is named)."""
+    if not isinstance(data, dict):
+        return Limits(), ["precautions is not an object"]
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name in _AMOUNTS:
+        if name not in data:
+            continue
+        raw = data[name]
+        try:
+            value = None if raw is None else Decimal(str(raw))
+        except ArithmeticError:
+            value = Decimal(-1)
+        if value is not None and (not value.is_finite() or value <= 0):
+            problems.append(f"precautions.{name} {raw!r} is not a positive number")
+            continue
+        values[name] = value
+    if "max_deviation_ticks" in data:
+        ticks = data["max_deviation_ticks"]
+        if ticks is None or (isinstance(ticks, int) and not isinstance(ticks, bool)
+                             and ticks > 0):
+            values["max_deviation_ticks"] = ticks
+        else:
+            problems.append(f"precautions.max_deviation_ticks {ticks!r} is not a whole number "
+                            "above zero")
+    for name in _SEVERITIES:
+        if name in data:
+            try:
+                values[name] = Severity(data[name])
+            except ValueError:
+                problems.append(f"precautions.{name} {data[name]!r} is not "
+                                f"{Severity.BLOCK.value!r} or {Severity.ADVISE.value!r}")
+    return replace(Limits(), **values), problems

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from app.webull.oauth import ConnectCredentials
 
 from .keychain import Keychain, KeychainError, credential_name
+from .precautions import Limits, limits_from_json, limits_to_json
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class Settings:
     theme: str = "system"  # "light" | "dark" | "system"
     tray_notifications: bool = False
     login_route: str = "embedded"  # "embedded" | "browser"
+    #: the order ticket's precautionary checks (on by default; app.core.precautions)
+    precautions: Limits = field(default_factory=Limits)
 
 
 # ---------------------------------------------------------------------------- the file
@@ -104,6 +107,7 @@ class SettingsStore:
         """Write atomically: readers see the old file or the new one, never a mix."""
         _check(settings)
         data: dict[str, Any] = {"version": FORMAT_VERSION, **asdict(settings)}
+        data["precautions"] = limits_to_json(settings.precautions)
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
@@ -168,6 +172,9 @@ def _decode(data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
             settings.environment = data["environment"]
         else:
             problems.append("environment is not an environment name")
+    if "precautions" in data:
+        settings.precautions, limit_problems = limits_from_json(data["precautions"])
+        problems.extend(limit_problems)
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         problems.append("profiles is not an object")

@@ -1,4 +1,5 @@
-"""Settings: which environment, its app credentials, the sign-in route, theme and tray.
+"""Settings: which environment, its app credentials, the sign-in route, theme and tray (the
+Connection tab), and the order precautions (the Trading tab).
 
 Secrets go to the OS keychain only; when no secure keychain exists the dialog says so and
 refuses to save a real environment's credentials (never a plaintext fallback). Production is
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QRadioButton,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,6 +37,7 @@ from app.webull.environments import Environment
 from app.webull.oauth import ConnectCredentials
 
 from .login_panels import ERROR_RED
+from .precautions_form import PrecautionsForm
 
 log = logging.getLogger(__name__)
 
@@ -187,17 +190,28 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
 
+        self.precautions = PrecautionsForm(settings.precautions, parent=self)
+        connection = QWidget(self)
         top = QFormLayout()
         top.addRow("Environment", self.environment_combo)
+        page = QVBoxLayout(connection)
+        page.addLayout(top)
+        page.addWidget(self.production_banner)
+        page.addWidget(self.demo_note)
+        page.addWidget(self.credentials_box)
+        page.addWidget(route_box)
+        page.addWidget(look_box)
+        page.addStretch(1)
+        trading = QWidget(self)
+        trading_page = QVBoxLayout(trading)
+        trading_page.addWidget(self.precautions)
+        trading_page.addStretch(1)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(connection, "Connection")
+        self.tabs.addTab(trading, "Trading")
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.production_banner)
-        layout.addWidget(self.demo_note)
-        layout.addWidget(self.credentials_box)
-        layout.addWidget(route_box)
-        layout.addWidget(look_box)
+        layout.addWidget(self.tabs)
         layout.addWidget(self.form_error)
-        layout.addStretch(1)
         layout.addWidget(self.buttons)
 
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
@@ -272,6 +286,11 @@ class SettingsDialog(QDialog):
     # ---------------------------------------------------------------- saving
     def _save(self) -> None:
         self.form_error.hide()
+        limits = self.precautions.limits(self._settings.precautions)
+        if limits is None:
+            self.tabs.setCurrentIndex(1)
+            self._show_form_error("Please correct the highlighted precautions.")
+            return
         name = self.selected_environment()
         profiles = dict(self._settings.profiles)
         if name in self._environments:
@@ -284,6 +303,7 @@ class SettingsDialog(QDialog):
             theme=str(self.theme_combo.currentData()),
             tray_notifications=self.tray_check.isChecked(),
             login_route="browser" if self.route_browser.isChecked() else "embedded",
+            precautions=limits,
         )
         self.accept()
 

@@ -199,3 +199,37 @@ def test_missing_secret_is_a_keychain_error(keychain: Keychain) -> None:
     keychain.delete(credential_name("sandbox", "cid-1", "app_secret"))
     with pytest.raises(KeychainError, match="app secret for the sandbox app"):
         load_credentials(keychain, PROFILE)
+
+
+def test_precautions_round_trip_exactly(store: SettingsStore) -> None:
+    from decimal import Decimal
+
+    from app.core.precautions import Limits, Severity
+
+    limits = Limits(max_order_value=Decimal("25000.50"), max_quantity=None,
+                    max_deviation_pct=Decimal("2.5"), max_deviation_ticks=40,
+                    deviation_severity=Severity.BLOCK)
+    store.save(Settings(precautions=limits))
+    assert store.load().precautions == limits
+    assert store.load_error is None
+
+
+def test_unusable_precautions_fall_back_one_by_one(store: SettingsStore) -> None:
+    import json
+    from decimal import Decimal
+
+    from app.core.precautions import Limits, Severity
+
+    store.save(Settings())
+    data = json.loads(store.path.read_text())
+    data["precautions"].update(max_order_value="-5", max_quantity="NaN",
+                               max_deviation_ticks=True, wrong_side_stop_severity="maybe",
+                               max_deviation_pct="3")
+    store.path.write_text(json.dumps(data))
+    loaded = store.load().precautions
+    assert loaded == Limits(max_deviation_pct=Decimal("3"))
+    assert loaded.wrong_side_stop_severity is Severity.BLOCK
+    error = store.load_error or ""
+    for name in ("max_order_value", "max_quantity", "max_deviation_ticks",
+                 "wrong_side_stop_severity"):
+        assert f"precautions.{name}" in error

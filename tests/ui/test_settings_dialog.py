@@ -226,3 +226,38 @@ def test_drafts_survive_switching_environments_and_secrets_can_be_shown(qtbot,
     assert secret.edit.echoMode() == QLineEdit.EchoMode.Normal
     secret.toggle.click()
     assert secret.edit.echoMode() == QLineEdit.EchoMode.Password
+
+
+def test_precautions_are_edited_exactly_and_saved(qtbot, keychain) -> None:
+    from decimal import Decimal
+
+    from app.core.precautions import Limits, Severity
+
+    dialog = make(qtbot, Settings(), keychain)
+    form = dialog.precautions
+    assert form.order_value.edit.text() == "100000"  # the defaults are on
+    form.order_value.edit.setText("25,000.50")
+    form.quantity.edit.setText("")  # blank turns a limit off
+    form.deviation_ticks.setText("40")
+    form.wrong_side.severity.setCurrentIndex(form.wrong_side.severity.findData("advise"))
+    save(qtbot, dialog)
+    result = dialog.result_settings()
+    assert result is not None
+    assert result.precautions == Limits(max_order_value=Decimal("25000.50"), max_quantity=None,
+                                        max_deviation_ticks=40,
+                                        wrong_side_stop_severity=Severity.ADVISE)
+
+
+def test_unusable_precautions_keep_the_dialog_open_and_say_why(qtbot, keychain) -> None:
+    dialog = make(qtbot, Settings(), keychain)
+    form = dialog.precautions
+    form.order_value.edit.setText("-5")
+    form.deviation_pct.edit.setText("1e3")
+    form.deviation_ticks.setText("2.5")
+    save(qtbot, dialog)
+    assert dialog.result_settings() is None
+    assert dialog.tabs.currentIndex() == 1
+    assert "negative" in form.order_value.error.text()
+    assert "plain number" in form.deviation_pct.error.text()
+    assert "whole number" in form.ticks_error.text()
+    assert "precautions" in dialog.form_error_text()
