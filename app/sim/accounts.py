@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .instruments import Catalog, OptionContract
+from .instruments import Catalog, OptionContract, Stock
 from .market import Market
 from .seed import UPPER_ALNUM, IdAllocator, TradingApp, rng, text, trading_app
 from .wire import fixed, money, plain, quantize
@@ -82,9 +82,25 @@ USERS: tuple[tuple[str, str, str, tuple[tuple[str, float, tuple[Holding, ...]], 
 
 @dataclass
 class Leg:
+    """A leg of an option position: a contract, or (``option`` None) the shares of a covered
+    stock or collar, which Webull lists as a leg without contract fields."""
+
     leg_id: str
-    option: OptionContract
-    ratio: int  # +1 long, -1 short, per strategy unit
+    option: OptionContract | None
+    ratio: int  # per strategy unit: +1 long, -1 short (a stock leg: shares, e.g. +100)
+    stock: Stock | None = None
+
+    @property
+    def symbol(self) -> str:
+        if self.option is not None:
+            return self.option.symbol
+        assert self.stock is not None
+        return self.stock.symbol
+
+    @property
+    def weight(self) -> Decimal:
+        """Contracts per unit, shares counted per 100: Σ weight × price is the price per share."""
+        return Decimal(self.ratio) if self.option is not None else Decimal(self.ratio) / 100
 
 
 @dataclass
@@ -211,7 +227,7 @@ class Valuer:
     def _price(self, p: Position, previous: bool) -> Decimal:
         quote = self.market.previous_close if previous else self.market.price
         if p.instrument_type == "OPTION":
-            return sum((leg.ratio * quote(leg.option.symbol, self.at) for leg in p.legs), ZERO)
+            return sum((leg.weight * quote(leg.symbol, self.at) for leg in p.legs), ZERO)
         value = quote(p.symbol, self.at)
         if p.event_outcome == "no":
             value = 1 - value
@@ -245,6 +261,9 @@ class Valuer:
             body["event_outcome"] = p.event_outcome
         if p.legs:
             body["legs"] = [{
+                "leg_id": leg.leg_id, "symbol": leg.symbol,
+                "quantity": plain(leg.ratio * p.quantity),
+            } if leg.option is None else {
                 "leg_id": leg.leg_id,
                 "symbol": leg.option.underlying.symbol,
                 "quantity": plain(leg.ratio * p.quantity),
@@ -348,7 +367,7 @@ def price_options_at_start(users: list[User], market: Market) -> None:
         for account in user.accounts:
             for p in account.positions:
                 if p.instrument_type == "OPTION":
-                    start = sum((leg.ratio * market.price(leg.option.symbol, market.start)
+                    start = sum((leg.weight * market.price(leg.symbol, market.start)
                                  for leg in p.legs), ZERO)
                     drift = Decimal(repr(r.uniform(-0.25, 0.25)))
                     p.cost_price = max(quantize(start * (1 - drift), Decimal("0.01")),

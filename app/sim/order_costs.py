@@ -37,7 +37,7 @@ class OrderCosts:
     def unit_price(self, order: Order, at: datetime) -> Decimal:
         """The order's price in its own direction (options: net per share-equivalent)."""
         if order.instrument_type == "OPTION":
-            total = sum((leg.ratio(order.quantity) * self.market.price(leg.option.symbol, at)
+            total = sum((leg.weight(order.quantity) * self.market.price(leg.symbol, at)
                          for leg in order.legs), ZERO)
             return total * order.direction
         price = self.market.price(order.symbol, at)
@@ -61,21 +61,25 @@ class OrderCosts:
         return self.unit_price(order, at)
 
     # ---------------------------------------------------------------- money
-    def fee_for(self, order: Order, qty: Decimal, price: Decimal) -> tuple[Decimal,
-                                                                           dict[str, Decimal]]:
-        """(commission, {fee type: amount}) for trading ``qty`` at ``price``."""
+    def fee_for(self, order: Order, qty: Decimal, price: Decimal, at: datetime | None = None
+                ) -> tuple[Decimal, dict[str, Decimal]]:
+        """(commission, {fee type: amount}) for trading ``qty`` at ``price`` (``at``: when, for
+        the stock leg of a covered stock or collar, whose sale fees follow the stock's price)."""
         kind = order.instrument_type
         if kind == "EQUITY":
-            fees = {"FINRA_CAT_REGULATORY_FEE": max(CENT, up(qty * CAT_PER_SHARE))}
-            if order.side in ("SELL", "SHORT"):
-                fees["SEC_REGULATORY_FEE"] = max(CENT, up(qty * price * SEC_RATE))
-                fees["FINRA_TRADING_ACTIVITY_FEE"] = max(CENT, min(TAF_MAX,
-                                                                   up(qty * TAF_PER_SHARE)))
-            return ZERO, fees
+            return ZERO, self._stock_fees(order.side, qty, price)
         if kind == "OPTION":
-            contracts = sum((leg.quantity for leg in order.legs), ZERO) * qty / order.quantity
-            return ZERO, {"OPTION_CONTRACT_FEE": up(contracts * OPTION_CONTRACT_FEE),
-                          "FINRA_CAT_REGULATORY_FEE": CENT}
+            units = qty / order.quantity
+            contracts = sum((leg.quantity for leg in order.legs if leg.option), ZERO) * units
+            fees = {"OPTION_CONTRACT_FEE": up(contracts * OPTION_CONTRACT_FEE),
+                    "FINRA_CAT_REGULATORY_FEE": CENT}
+            for leg in order.legs:
+                if leg.option is None:  # the shares trade like a stock order of their own
+                    shares = leg.quantity * units
+                    for name, value in self._stock_fees(
+                            leg.side, shares, self.market.price(leg.symbol, at)).items():
+                        fees[name] = fees.get(name, ZERO) + value
+            return ZERO, fees
         if kind == "FUTURES":
             return up(qty * FUTURES_COMMISSION), {"EXCHANGE_FEE": up(qty * FUTURES_EXCHANGE),
                                                   "NFA_REGULATORY_FEE": up(qty * FUTURES_NFA)}
@@ -84,8 +88,17 @@ class OrderCosts:
                           "FIRM_FEE": up(qty * EVENT_FIRM_FEE)}
         return ZERO, {"CRYPTO_SPREAD_FEE": max(CENT, up(qty * price * CRYPTO_SPREAD))}
 
-    def fee_total(self, order: Order, qty: Decimal, price: Decimal) -> Decimal:
-        commission, fees = self.fee_for(order, qty, price)
+    @staticmethod
+    def _stock_fees(side: str, qty: Decimal, price: Decimal) -> dict[str, Decimal]:
+        fees = {"FINRA_CAT_REGULATORY_FEE": max(CENT, up(qty * CAT_PER_SHARE))}
+        if side in ("SELL", "SHORT"):
+            fees["SEC_REGULATORY_FEE"] = max(CENT, up(qty * price * SEC_RATE))
+            fees["FINRA_TRADING_ACTIVITY_FEE"] = max(CENT, min(TAF_MAX, up(qty * TAF_PER_SHARE)))
+        return fees
+
+    def fee_total(self, order: Order, qty: Decimal, price: Decimal,
+                  at: datetime | None = None) -> Decimal:
+        commission, fees = self.fee_for(order, qty, price, at)
         return commission + sum(fees.values(), ZERO)
 
     def consideration(self, order: Order, qty: Decimal, price: Decimal) -> Decimal:
@@ -100,9 +113,9 @@ class OrderCosts:
         price = self.reference_price(order, at)
         if order.entrust_type == "AMOUNT" and order.amount is not None:
             qty = self.amount_qty(order, price)
-            return qty, order.amount, self.fee_total(order, qty, price)
+            return qty, order.amount, self.fee_total(order, qty, price, at)
         cost = self.consideration(order, order.quantity, price)
-        return order.quantity, max(cost, ZERO), self.fee_total(order, order.quantity, price)
+        return order.quantity, max(cost, ZERO), self.fee_total(order, order.quantity, price, at)
 
     def amount_qty(self, order: Order, price: Decimal) -> Decimal:
         step = {"CRYPTO": Decimal("0.00000001"), "EVENT": ONE}.get(order.instrument_type,
@@ -118,10 +131,10 @@ class OrderCosts:
             return ZERO
         if order.entrust_type == "AMOUNT" and order.amount is not None and not order.filled_qty:
             price = self.reference_price(order, at)
-            return order.amount + self.fee_total(order, self.amount_qty(order, price), price)
+            return order.amount + self.fee_total(order, self.amount_qty(order, price), price, at)
         qty = order.remaining
         if not qty:
             return ZERO
         price = self.reference_price(order, at)
         return max(self.consideration(order, qty, price), ZERO) + self.fee_total(order, qty,
-                                                                                 price)
+                                                                                 price, at)

@@ -1,4 +1,5 @@
-"""The order model: an ``Order`` (with its option ``OrderLeg``s) and the states it moves through.
+"""The order model: an ``Order`` (with its ``OrderLeg``s: option contracts, and the stock leg of
+a covered stock or collar) and the states it moves through.
 
 States: SUBMITTED once accepted (PENDING while a combo member waits for its master), then
 PARTIAL_FILLED / FILLED, or CANCELLED (by the caller, by a sibling of an OCO set, or when a DAY
@@ -10,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from .instruments import OptionContract
+from .instruments import OptionContract, Stock
+from .wire import plain
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -21,16 +24,46 @@ FINAL = frozenset({"FILLED", "CANCELLED", "FAILED"})
 GTC_LIFETIME = timedelta(days=60)
 
 
+#: shares one option contract delivers: a stock leg's quantity per strategy unit (API.md §7.2)
+SHARES_PER_CONTRACT = Decimal(100)
+
+
 @dataclass
 class OrderLeg:
+    """One leg of an option order: an option contract, or (``option`` None) the stock leg of a
+    COVERED_STOCK / COLLAR_WITH_STOCK order, whose quantity is in shares."""
+
     leg_id: str
-    option: OptionContract
+    option: OptionContract | None
     side: str
-    quantity: Decimal  # contracts for the whole order
+    quantity: Decimal  # contracts (stock leg: shares) for the whole order
+    stock: Stock | None = None
+
+    @property
+    def symbol(self) -> str:
+        """What the market prices: the OCC contract symbol, or the stock's symbol."""
+        if self.option is not None:
+            return self.option.symbol
+        assert self.stock is not None
+        return self.stock.symbol
 
     def ratio(self, units: Decimal) -> Decimal:
+        """Signed contracts (stock leg: shares) per strategy unit."""
         sign = ONE if self.side == "BUY" else -ONE
         return sign * self.quantity / units
+
+    def weight(self, units: Decimal) -> Decimal:
+        """Signed contracts per strategy unit, a stock leg counted in contracts' worth of shares:
+        Σ weight × leg price is the strategy's price per share, like an option's premium."""
+        ratio = self.ratio(units)
+        return ratio if self.option is not None else ratio / SHARES_PER_CONTRACT
+
+
+def stock_leg_wire(leg: OrderLeg) -> dict[str, Any]:
+    """A stock leg in order detail: no contract fields; ``instrument_type`` tells it apart
+    (the published leg schema describes option legs only)."""
+    return {"id": leg.leg_id, "symbol": leg.symbol, "side": leg.side,
+            "quantity": plain(leg.quantity), "instrument_type": "EQUITY"}
 
 
 @dataclass

@@ -11,8 +11,9 @@ from typing import Any
 from . import order_fields as fields
 from .accounts import Account
 from .errors import business, invalid_parameter
-from .instruments import Catalog, occ_symbol
+from .instruments import Catalog
 from .order_fields import CLIENT_ID
+from .order_legs import INVALID_QTY, NO_PERMISSION, STRATEGY_LEGS, option_legs
 from .order_model import CENT, ZERO, Order, OrderLeg
 from .orders import OrderBook
 
@@ -22,9 +23,7 @@ NO_NIGHT_TRADING_TIME = "OPENAPI_NO_NIGHT_TRADING_TIME"
 SELL_QTY_EXCEEDED = "OPENAPI_SELL_QTY_EXCEED_AVAILABLE_QTY"
 BUYING_POWER = "DAY_BUYING_POWER_INSUFFICIENT"
 FRACTIONAL = "OPENAPI_FRACT_TICKER_DONT_SUPPORT_TRADE"
-NO_PERMISSION = "OPENAPI_TRADE_ORDER_NO_PERMISSION"
 SUB_DOLLAR = "OPENAPI_CANT_TRADE_FOR_PRICE_BETWEEN_0099_AND_0999"
-INVALID_QTY = "ORDER_INVALID_QTY"
 
 #: the asset classes each account kind may trade
 ACCOUNT_ASSETS = {
@@ -45,12 +44,6 @@ TIFS = {"DAY", "GTC", "IOC", "GTD", "FOK"}
 SIDES = {"EQUITY": {"BUY", "SELL", "SHORT"}, "OPTION": {"BUY", "SELL"},
          "FUTURES": {"BUY", "SELL"}, "CRYPTO": {"BUY", "SELL"}, "EVENT": {"BUY", "SELL"}}
 COMBO_TYPES = {"NORMAL", "MASTER", "STOP_PROFIT", "STOP_LOSS", "OTO", "OCO", "OTOCO"}
-STRATEGY_LEGS = {
-    "SINGLE": (1, 1), "STRADDLE": (2, 2), "STRANGLE": (2, 2), "VERTICAL": (2, 2),
-    "CALENDAR": (2, 2), "DIAGONAL": (2, 2), "BUTTERFLY": (3, 4), "CONDOR": (4, 4),
-    "IRON_BUTTERFLY": (4, 4), "IRON_CONDOR": (4, 4), "COVERED_STOCK": (2, 2),
-    "COLLAR_WITH_STOCK": (3, 3),
-}
 MAX_EVENT_CONTRACTS = Decimal(50_000)
 CRYPTO_MIN, CRYPTO_MAX = Decimal(2), Decimal(100_000)
 CRYPTO_PENDING_MAX = Decimal(200_000)
@@ -172,7 +165,8 @@ class OrderRules:
         if kind == "OPTION":
             strategy = fields.enum(item, "option_strategy", STRATEGY_LEGS, default="SINGLE")
             assert strategy is not None
-            legs = self._legs(item, symbol, strategy, quantity)
+            legs = option_legs(self.catalog, self.book.ids, item, symbol, strategy, side,
+                               quantity)
         elif intent or item.get("legs") or item.get("option_strategy"):
             raise invalid_parameter("legs, option_strategy and position_intent are for options")
         if kind == "EVENT":
@@ -230,45 +224,6 @@ class OrderRules:
                     raise invalid_parameter(f"{name} must be HH:mm:ss") from None
                 out[name] = text
         return out
-
-    def _legs(self, item: dict[str, Any], symbol: str, strategy: str,
-              quantity: Decimal | None) -> list[OrderLeg]:
-        raw = item.get("legs")
-        if not isinstance(raw, list) or not raw:
-            raise invalid_parameter("legs are required for option orders")
-        low, high = STRATEGY_LEGS[strategy]
-        if not low <= len(raw) <= high:
-            raise invalid_parameter(f"{strategy} takes {low}-{high} legs")
-        legs = []
-        for leg in raw:
-            if not isinstance(leg, dict):
-                raise invalid_parameter("each leg must be a JSON object")
-            if fields.enum(leg, "instrument_type", {"OPTION", "EQUITY"}, True) == "EQUITY":
-                raise invalid_parameter("stock legs (COVERED_STOCK, COLLAR_WITH_STOCK) are not "
-                                        "supported by the simulator")
-            underlying = fields.text(leg, "symbol", True)
-            if underlying != symbol:
-                raise invalid_parameter("a leg's symbol must be the order's underlying")
-            side = fields.enum(leg, "side", {"BUY", "SELL"}, True)
-            option_type = fields.enum(leg, "option_type", {"CALL", "PUT"}, True)
-            strike = fields.number(leg, "strike_price", True)
-            try:
-                expiry = date.fromisoformat(fields.text(leg, "option_expire_date", True) or "")
-            except ValueError:
-                raise invalid_parameter("option_expire_date must be yyyy-MM-dd") from None
-            qty = fields.number(leg, "quantity") or quantity
-            assert strike is not None and side and option_type and qty is not None
-            if qty != qty.to_integral():
-                raise business(INVALID_QTY, "option quantities are whole contracts")
-            contract = self.catalog.options.get(occ_symbol(symbol, expiry, option_type, strike))
-            if contract is None:
-                raise invalid_parameter("no such option contract")
-            legs.append(OrderLeg(self.book.ids.token(), contract, side, qty))
-        if len({leg.option.symbol for leg in legs}) != len(legs):
-            raise invalid_parameter("legs must be different contracts")
-        if quantity is not None and any(leg.quantity % quantity for leg in legs):
-            raise invalid_parameter("leg quantities must be multiples of the order quantity")
-        return legs
 
     def _instrument(self, kind: str, symbol: str, side: str, order_type: str, tif: str,
                     entrust: str, quantity: Decimal | None, amount: Decimal | None,
@@ -424,6 +379,9 @@ class OrderRules:
                     raise business(SELL_QTY_EXCEEDED,
                                    "The quantity exceeds the position to close")
                 return False
+            if any(leg.option is None and leg.side == "SELL" for leg in o.legs):
+                raise business(SELL_QTY_EXCEEDED, f"there is no {o.option_strategy} position "
+                                                  "to close: its shares are sold only to close it")
             if o.side == "SELL" and account.kind != "margin":
                 raise business(NO_PERMISSION, "selling options to open needs a margin account")
             return True

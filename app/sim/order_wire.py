@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .order_model import CENT, ZERO, Order
+from .order_model import CENT, ZERO, Order, stock_leg_wire
 from .wire import epoch_millis, iso_millis, plain, quantize
 
 
@@ -50,7 +50,7 @@ def wire_item(o: Order) -> dict[str, Any]:
     if o.option_strategy:
         body["option_strategy"] = o.option_strategy
     if o.legs:
-        body["legs"] = [{
+        body["legs"] = [stock_leg_wire(leg) if leg.option is None else {
             "id": leg.leg_id, "symbol": leg.option.underlying.symbol, "side": leg.side,
             "quantity": plain(leg.quantity), "option_type": leg.option.option_type,
             "option_category": "AMERICAN",

@@ -104,11 +104,11 @@ class OrderBook:
 
     def option_match(self, account: Account, order: Order) -> tuple[Position | None, Decimal]:
         """The option position the order's legs trade, and +1 (adds) or -1 (closes)."""
-        mine = sorted((leg.option.symbol, leg.ratio(order.quantity)) for leg in order.legs)
+        mine = sorted((leg.symbol, leg.ratio(order.quantity)) for leg in order.legs)
         for p in account.positions:
             if p.instrument_type != "OPTION":
                 continue
-            theirs = sorted((leg.option.symbol, Decimal(leg.ratio)) for leg in p.legs)
+            theirs = sorted((leg.symbol, Decimal(leg.ratio)) for leg in p.legs)
             if theirs == mine:
                 return p, ONE
             if theirs == sorted((s, -r) for s, r in mine):
@@ -255,7 +255,7 @@ class OrderBook:
         if qty <= 0:
             return
         account = self.accounts[order.account_id]
-        commission, fees = self.costs.fee_for(order, qty, price)
+        commission, fees = self.costs.fee_for(order, qty, price, at)
         fee = commission + sum(fees.values(), ZERO)
         kind = order.instrument_type
         signed = qty * order.direction
@@ -325,9 +325,9 @@ class OrderBook:
     def _fill_option(self, account: Account, order: Order, qty: Decimal,
                      price: Decimal) -> Decimal:
         p, sign = self.option_match(account, order)
-        unit_cost = price * order.direction  # Σ ratio × leg price
+        unit_cost = price * order.direction  # Σ weight × leg price, per share
         if p is None:
-            legs = [Leg(self.ids.token(), leg.option, int(leg.ratio(order.quantity)))
+            legs = [Leg(self.ids.token(), leg.option, int(leg.ratio(order.quantity)), leg.stock)
                     for leg in order.legs]
             account.positions.append(Position(
                 self.ids.token(), "OPTION", order.symbol, qty, quantize(unit_cost, CENT),
