@@ -93,7 +93,12 @@ def parse_decimal(
         raise InputError(field, f"must be at least {format_plain(minimum, fmt)}")
     if maximum is not None and value > maximum:
         raise InputError(field, f"must be at most {format_plain(maximum, fmt)}")
-    if step is not None and step > 0 and value % step != 0:
+    try:
+        off_step = step is not None and step > 0 and value % step != 0
+    except ArithmeticError:  # beyond the precision of a Decimal context (28 digits)
+        raise InputError(field, "the number is too large") from None
+    if off_step:
+        assert step is not None
         below = value - value % step
         raise InputError(field, f"must be a multiple of {format_plain(step, fmt)} "
                                 f"(e.g. {format_plain(below, fmt)} or "

@@ -106,3 +106,8 @@ def test_any_symbol_text_is_plain_ascii_or_refused(text: str) -> None:
     except InputError:
         return
     assert symbol.isascii() and symbol == symbol.upper() and " " not in symbol
+
+
+def test_a_number_beyond_decimal_precision_is_refused_in_words() -> None:
+    with pytest.raises(InputError, match="too large"):
+        parse_decimal("1" * 40 + ".5", "Limit price", step=Decimal("0.01"))
