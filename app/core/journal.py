@@ -9,15 +9,18 @@ One row per intent, keyed by its ``client_order_id``, moving through
     UNKNOWN  the answer was lost (timeout, reset, 5xx after commit, cancelled): look it up
     PLACED   a lookup found the order: it exists
     ABSENT   a lookup found no such order: it may be sent again, with the same id
+    DISMISSED the trader chose not to send an ABSENT intent again
 
 PENDING, SENT and UNKNOWN are unresolved: on start-up they are reconciled before trading is
 enabled. Transitions are checked: an intent never moves backwards, and a resolved one never
 changes again. Every change is also appended to ``audit`` (SQLite triggers refuse UPDATE and
-DELETE there), the trader's own record of what was sent and what came back.
+DELETE there), the trader's own record of what was sent and what came back; previews, modifies
+and cancels are noted there too (``note``), and the whole log exports to CSV.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sqlite3
 import threading
@@ -27,9 +30,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from app.webull.redaction import redact
+
+from .export import cell
 
 
 class IntentState(StrEnum):
@@ -40,6 +45,7 @@ class IntentState(StrEnum):
     UNKNOWN = "unknown"
     PLACED = "placed"
     ABSENT = "absent"
+    DISMISSED = "dismissed"
 
 
 UNRESOLVED = frozenset({IntentState.PENDING, IntentState.SENT, IntentState.UNKNOWN})
@@ -52,10 +58,11 @@ _NEXT: Mapping[IntentState, frozenset[IntentState]] = {
                                  IntentState.UNKNOWN, IntentState.PLACED, IntentState.ABSENT}),
     IntentState.UNKNOWN: frozenset({IntentState.PLACED, IntentState.ABSENT}),
     # sent again with the same id after a lookup found nothing
-    IntentState.ABSENT: frozenset({IntentState.SENT}),
+    IntentState.ABSENT: frozenset({IntentState.SENT, IntentState.DISMISSED}),
     IntentState.ACCEPTED: frozenset(),
     IntentState.REJECTED: frozenset(),
     IntentState.PLACED: frozenset(),
+    IntentState.DISMISSED: frozenset(),
 }
 
 _SCHEMA = """
@@ -88,6 +95,9 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 SCHEMA_VERSION = 1
+
+#: the columns of the exported audit log
+AUDIT_COLUMNS = ("at", "environment", "account_id", "client_order_id", "event", "payload")
 
 
 class JournalError(RuntimeError):
@@ -202,6 +212,35 @@ class OrderJournal:
                 "ORDER BY created_ms", (environment, *sorted(s.value for s in UNRESOLVED)),
             ).fetchall()
         return [_intent(row) for row in rows]
+
+    def absent(self, environment: str) -> list[Intent]:
+        """Intents a lookup found were never placed, oldest first: each waits for the trader
+        to send it again (same id) or dismiss it; none is sent again by itself."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM intents WHERE environment = ? AND state = ? ORDER BY created_ms",
+                (environment, IntentState.ABSENT.value)).fetchall()
+        return [_intent(row) for row in rows]
+
+    def note(self, environment: str, account_id: str, key: str, event: str,
+             payload: Mapping[str, Any], at: datetime) -> None:
+        """Append one audit entry that is not an intent's move: a preview, a modify or a
+        cancel (its request, Webull's answer, the outcome). Redacted like every entry."""
+        with self._lock, self._transaction():
+            self._audit(environment, account_id, key, event, payload, at)
+
+    def export_csv(self, environment: str, out: TextIO) -> int:
+        """Write the audit log of ``environment`` as CSV (text cells guarded against
+        spreadsheet formulas; payloads as their redacted JSON); returns the rows written."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at_ms, environment, account_id, client_order_id, event, payload "
+                "FROM audit WHERE environment = ? ORDER BY seq", (environment,)).fetchall()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(AUDIT_COLUMNS)
+        for at_ms, *rest in rows:
+            writer.writerow([cell(_at(at_ms)), *(cell(v) for v in rest)])
+        return len(rows)
 
     def audit(self, environment: str) -> list[dict[str, Any]]:
         """The audit log of an environment, oldest first (for export)."""

@@ -41,6 +41,10 @@ class LookupClient(Protocol):
 class Resolution:
     intent: Intent
     message: str
+    #: Webull asked to wait this long (seconds) before the next lookup (a 429's Retry-After)
+    retry_after: float | None = None
+    #: why it is still unknown, in words ("" once resolved)
+    reason: str = ""
 
     @property
     def resolved(self) -> bool:
@@ -63,13 +67,17 @@ async def reconcile_one(journal: OrderJournal, client: LookupClient, intent: Int
     coid = intent.client_order_id
     try:
         group = await client.get_order(intent.account_id, coid)
-    except (ServerError, RateLimitedError, AuthError) as exc:
+    except RateLimitedError as exc:
+        return _undecided(journal, intent, now(), f"Webull asked to slow down ({exc.message})",
+                          retry_after=exc.retry_after)
+    except (ServerError, AuthError) as exc:
         return _undecided(journal, intent, now(), f"the lookup failed ({exc.message})")
     except ApiError:
         return await _from_history(journal, client, intent, now)
     except WebullError as exc:
         return _undecided(journal, intent, now(), f"the lookup failed ({exc})")
-    order_id = next((o.order_id for o in group.orders if o.client_order_id == coid), None)
+    order_id = next((o.order_id for o in group.orders if o.client_order_id == coid),
+                    group.combo_order_id)
     moved = journal.move(coid, IntentState.PLACED, now(), order_id=order_id,
                          detail="found at Webull")
     return Resolution(moved, "Webull has this order: it was placed")
@@ -83,6 +91,9 @@ async def _from_history(journal: OrderJournal, client: LookupClient, intent: Int
         seen = [o async for g in client.iter_order_history(intent.account_id, start=start,
                                                                end=end)
                 for o in g.orders if o.client_order_id == coid]
+    except RateLimitedError as exc:
+        return _undecided(journal, intent, now(), f"Webull asked to slow down ({exc.message})",
+                          retry_after=exc.retry_after)
     except WebullError as exc:
         return _undecided(journal, intent, now(), f"the order history could not be read "
                                                   f"({exc})")
@@ -95,7 +106,8 @@ async def _from_history(journal: OrderJournal, client: LookupClient, intent: Int
     return Resolution(moved, "Webull has no such order: it can be sent again (same id)")
 
 
-def _undecided(journal: OrderJournal, intent: Intent, at: datetime, why: str) -> Resolution:
+def _undecided(journal: OrderJournal, intent: Intent, at: datetime, why: str, *,
+               retry_after: float | None = None) -> Resolution:
     if intent.state is not IntentState.UNKNOWN:
         intent = journal.move(intent.client_order_id, IntentState.UNKNOWN, at, detail=why)
-    return Resolution(intent, f"Still unknown: {why}; Pennant will look again")
+    return Resolution(intent, f"Still unknown: {why}; Pennant will look again", retry_after, why)

@@ -3,7 +3,8 @@
 The window owns one Terminal at a time (switching environment closes it and builds another).
 The Terminal reacts to the session: polling starts when the session is connected, pauses when
 the sign-in expires (the last data stays on screen, read-only) and stops and forgets the data on
-Disconnect.
+Disconnect. With an order journal it also runs the trading desk: on every connect the desk
+first reconciles the journal's unresolved orders, then enables trading (app.core.trading).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from app.webull.environments import Environment
 from app.webull.oauth import ConnectCredentials
 from app.webull.transport import Transport
 
+from .catalogue import Catalogue
 from .events import EventBus, SessionChanged, SessionState
 from .history import NlvHistory
+from .journal import OrderJournal
 from .keychain import Keychain
 from .poller import Poller
 from .portfolio import Portfolio
 from .session import Session
+from .trading import TradingDesk
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ class Terminal:
         bus: EventBus | None = None,
         transport: Transport | None = None,
         poller_factory: Callable[..., Poller] = Poller,
+        journal: OrderJournal | None = None,
     ) -> None:
         self.environment = environment
         self.bus = bus or EventBus()
@@ -48,6 +53,13 @@ class Terminal:
             self.session.client, self.bus, portfolio=self.portfolio, history=history,
             environment=environment.name, on_auth_error=self.session.handle_auth_error,
         )
+        self.catalogue = Catalogue(self.session.client, self.portfolio)
+        #: None without a journal: nothing may be sent that was not written down first
+        self.desk: TradingDesk | None = None
+        if journal is not None:
+            self.desk = TradingDesk(self.session.client, journal, self.bus, environment.name,
+                                    portfolio=self.portfolio,
+                                    on_auth_error=self.session.handle_auth_error)
         self._tasks: set[asyncio.Future[None]] = set()
         self._stopping: asyncio.Future[None] | None = None
         self._closed = False
@@ -61,6 +73,8 @@ class Terminal:
         if self._closed or not isinstance(event, SessionChanged):
             return
         if event.state is SessionState.CONNECTED:
+            if self.desk is not None:
+                self._spawn(self.desk.start())  # does nothing if started already
             stopping = self._stopping
             if stopping is not None and not stopping.done():
                 # a disconnect is still winding down: start polling once it has finished
@@ -100,6 +114,8 @@ class Terminal:
         self._closed = True
         self._unsubscribe()
         await self.poller.stop()
+        if self.desk is not None:
+            await self.desk.aclose()
         for task in tuple(self._tasks):
             task.cancel()
         if self._tasks:

@@ -8,6 +8,7 @@ import pytest
 
 from app.core.keychain import Keychain
 from app.sim import SimServer
+from tests.core.trading_fakes import broker, clock, desk, journal, sleeps  # noqa: F401
 from tests.fakes import MemoryKeyring
 
 

@@ -76,3 +76,39 @@ def test_the_audit_log_is_append_only_and_redacted(journal: OrderJournal,
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         raw.execute("UPDATE audit SET event = 'x'")
     raw.close()
+
+
+def test_absent_intents_wait_for_the_trader(journal: OrderJournal) -> None:
+    coid = "f" * 32
+    journal.record("demo", "A1", coid, "place", BODY, T0)
+    journal.move(coid, IntentState.SENT, T0)
+    journal.move(coid, IntentState.ABSENT, T0, detail="not found at Webull")
+    assert [i.client_order_id for i in journal.absent("demo")] == [coid]
+    assert journal.unresolved("demo") == []  # absent is known: it does not block trading
+    journal.move(coid, IntentState.DISMISSED, T0, detail="dismissed by the trader")
+    assert journal.absent("demo") == []
+    with pytest.raises(JournalError, match="cannot go from dismissed to sent"):
+        journal.move(coid, IntentState.SENT, T0)
+
+
+def test_notes_join_the_audit_and_export_as_guarded_csv(journal: OrderJournal) -> None:
+    import csv
+    import io
+
+    secret = "tok-" + "7" * 40
+    register_secret(secret)
+    journal.note("demo", "A1", "g" * 32, "preview",
+                 {"request": BODY, "response": {"estimated_cost": "1872.50"},
+                  "echo": f"Bearer {secret}"}, T0)
+    journal.note("demo", "A1", "g" * 32, "-cancel:request", {"request": {}}, T0)
+    journal.note("production", "A9", "h" * 32, "preview", {}, T0)
+    out = io.StringIO()
+    assert journal.export_csv("demo", out) == 2
+    text = out.getvalue()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["at", "environment", "account_id", "client_order_id", "event",
+                       "payload"]
+    assert rows[1][:5] == ["2026-11-29T14:30:00Z", "demo", "A1", "g" * 32, "preview"]
+    assert rows[2][4] == "'-cancel:request"  # a spreadsheet would run it as a formula
+    assert secret not in text and "1872.50" in rows[1][5]
+    assert text.endswith("\r\n")

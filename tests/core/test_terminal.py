@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -78,5 +79,49 @@ async def test_disconnect_stops_polling_and_forgets_the_data(sim: SimServer) -> 
         await terminal.session.disconnect()
         await until(lambda: not terminal.portfolio.accounts)
         assert terminal.session.tokens is None
+    finally:
+        await terminal.close()
+
+
+async def test_with_a_journal_the_desk_checks_the_last_session_before_trading(
+        sim: SimServer, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from app.core.journal import IntentState, OrderJournal
+    from app.core.trading import DeskState
+
+    env, creds = demo_connection(sim)
+    journal = OrderJournal(tmp_path / "journal.sqlite3")
+    body = {"new_orders": [{"client_order_id": "a" * 32, "symbol": "AAPL",
+                            "instrument_type": "EQUITY", "side": "BUY", "order_type": "LIMIT",
+                            "limit_price": "1.00", "quantity": "1", "time_in_force": "DAY",
+                            "combo_type": "NORMAL", "market": "US", "entrust_type": "QTY"}]}
+    terminal = Terminal(env, creds, keychain=None, journal=journal)
+    desk = terminal.desk
+    assert desk is not None and terminal.catalogue is not None
+    try:
+        await terminal.start()
+        assert desk.state is DeskState.READ_ONLY  # not signed in: nothing may be sent
+        await sign_in(terminal)
+        account = next(a.account_id for a in await terminal.session.client.list_accounts()
+                       if a.account_class == "INDIVIDUAL_MARGIN")
+        # an intent the last session wrote and never sent, found when trading starts
+        journal.record(env.name, account, "a" * 32, "place", body, datetime.now(UTC))
+        await terminal.session.disconnect()
+        assert desk.state is DeskState.READ_ONLY
+        await sign_in(terminal)
+        await until(lambda: desk.state is DeskState.READY)
+        assert [i.client_order_id for i in desk.absent()] == ["a" * 32]
+        assert journal.get("a" * 32).state is IntentState.ABSENT  # type: ignore[union-attr]
+    finally:
+        await terminal.close()
+        journal.close()
+
+
+async def test_without_a_journal_there_is_no_desk(sim: SimServer) -> None:
+    env, creds = demo_connection(sim)
+    terminal = Terminal(env, creds, keychain=None)
+    try:
+        assert terminal.desk is None  # nothing may be sent that was not written down first
     finally:
         await terminal.close()
