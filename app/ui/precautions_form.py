@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -26,19 +25,9 @@ from app.core.precautions import Limits, Severity
 from app.core.ticket_input import InputError, NumberFormat, format_plain, parse_decimal
 
 from .login_panels import ERROR_RED
+from .numbers import locale_number_format
 
 _SEVERITY_TEXT = ((Severity.BLOCK, "Block Submit"), (Severity.ADVISE, "Warn only"))
-
-
-def locale_number_format(locale: QLocale | None = None) -> NumberFormat:
-    """The decimal point and digit grouping of the user's locale."""
-    loc = locale or QLocale()
-    point, group = loc.decimalPoint(), loc.groupSeparator()
-    if len(point) != 1 or point.isdigit():
-        return NumberFormat()
-    if len(group) != 1 or group == point or group.isdigit():
-        group = "," if point != "," else "."
-    return NumberFormat(point, group)
 
 
 class _Row(QWidget):

@@ -244,9 +244,13 @@ class SymbolSearch(QWidget):
             return
         self._show("Searching…")
         generation = self._generation
-        task = asyncio.ensure_future(self._search(text, self._types))
+        # called from inside the task, so the search runs on the loop whoever triggered it
+        task = asyncio.ensure_future(self._searching(text, self._types))
         self._task = task
         task.add_done_callback(partial(self._search_done, generation, text))
+
+    async def _searching(self, text: str, types: tuple[InstrumentType, ...]) -> list[SearchHit]:
+        return await self._search(text, types)
 
     def hide_popup(self) -> None:
         self.popup.hide()

@@ -111,7 +111,7 @@ def test_escape_closes_the_list_without_choosing(make: Any, qtbot: Any) -> None:
     picked: list[Any] = []
     widget.chosen.connect(picked.append)
     qtbot.keyClicks(widget.edit, "aa")
-    qtbot.waitUntil(widget.popup_visible)
+    qtbot.waitUntil(lambda: widget.popup_visible() and len(rows(widget)) == 3)
     qtbot.keyClick(widget.edit, Qt.Key.Key_Down)
     qtbot.keyClick(widget.edit, Qt.Key.Key_Escape)
     assert not widget.popup_visible()
