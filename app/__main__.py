@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="PATH",
                    help="Demo: sign in (auto-approved), wait until every panel has data, save a "
                         "PNG of the main window to PATH and exit")
+    p.add_argument("--screenshot-ticket", metavar="PATH",
+                   help="Demo: sign in, fill an order ticket with a Demo order and preview it "
+                        "(nothing is sent); save the ticket to PATH and the preview to PATH "
+                        "with -preview before the suffix, then exit")
     p.add_argument("--selftest", action="store_true",
                    help="check that Qt, QtWebEngine, the keychain and SQLite work, then exit")
     p.add_argument("--data-dir", metavar="DIR",
@@ -98,17 +102,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.ui.selftest import run_selftest
 
         return run_selftest()
-    if args.screenshot and args.env and args.env != "demo":
+    if args.screenshot and args.screenshot_ticket:
+        print("pennant: give --screenshot or --screenshot-ticket, not both", file=sys.stderr)
+        return 2
+    shot = args.screenshot or args.screenshot_ticket
+    if shot and args.env and args.env != "demo":
         print("pennant: --screenshot runs in the Demo environment only", file=sys.stderr)
         return 2
     from app.ui.boot import LaunchOptions, run
 
-    environment = "demo" if (args.demo or args.screenshot) else args.env
-    auto_approve = args.screenshot is not None
+    environment = "demo" if (args.demo or shot) else args.env
+    auto_approve = shot is not None
     return run(LaunchOptions(
         environment=environment,
         demo_provider=lambda: demo_provider(auto_approve),
-        screenshot=_path(args.screenshot),
+        screenshot=_path(shot),
+        screenshot_ticket=args.screenshot_ticket is not None,
         data_dir=_path(args.data_dir),
         # the simulator's own imports (Starlette, uvicorn) join the stage-2 preload for Demo
         preload=("app.sim", "app.demo") if environment in (None, "demo") else (),

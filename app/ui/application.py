@@ -61,15 +61,14 @@ async def _main(app: QApplication, window: MainWindow, context: AppContext,
         if options.screenshot is not None:
             from .screenshot import capture
 
-            code = await capture(window, options.screenshot, options.screenshot_timeout_s)
+            code = await capture(window, options.screenshot, options.screenshot_timeout_s,
+                                 ticket=options.screenshot_ticket)
         else:
             await closed
     finally:
         await window.shutdown()
         window.close()
-        if context.history is not None:
-            context.history.close()
-        context.keychain.close()
+        context.close()
     return code
 
 

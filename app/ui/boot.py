@@ -18,8 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QByteArray,
@@ -51,6 +50,8 @@ class LaunchOptions:
     #: starts the simulator on first use (a callable so the UI layer never imports app.sim)
     demo_provider: Callable[[], Any] | None = None
     screenshot: Path | None = None
+    #: with ``screenshot``: shoot an order ticket and its preview instead of the main window
+    screenshot_ticket: bool = False
     screenshot_timeout_s: float = 90.0
     data_dir: Path | None = None  # settings, history and layout here instead of platform dirs
     #: modules to import in the stage-2 thread as well (e.g. the simulator for Demo)

@@ -13,6 +13,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 
 from app.core import events as ev
+from app.core.trading import DeskChanged, TradeEvent
 
 
 class EventBridge(QObject):
@@ -26,6 +27,8 @@ class EventBridge(QObject):
     freshness = Signal(object)  # Freshness
     nlv_point = Signal(object)  # NetLiquidationPoint
     activity = Signal(object)  # Activity
+    desk = Signal(object)  # DeskChanged: the trading desk's state changed
+    trade = Signal(object)  # TradeEvent: what the desk did with an order
     _queued = Signal(object)  # any event, on its way to the typed signal
 
     def __init__(self, bus: ev.EventBus, parent: QObject | None = None) -> None:
@@ -41,6 +44,8 @@ class EventBridge(QObject):
             ev.Freshness: self.freshness,
             ev.NetLiquidationPoint: self.nlv_point,
             ev.Activity: self.activity,
+            DeskChanged: self.desk,
+            TradeEvent: self.trade,
         }
         self._queued.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._unsubscribe = bus.subscribe(self._forward)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.history import NlvHistory
+from app.core.journal import OrderJournal
 from app.core.keychain import Keychain, KeychainError
 from app.core.paths import app_dirs
 from app.core.settings import Settings, SettingsStore, load_credentials
@@ -39,6 +40,9 @@ class AppContext:
     startup_notes: list[str] = field(default_factory=list)
     demo: tuple[Environment, ConnectCredentials] | None = None
     demo_loopback_uri: str = ""
+    #: the order journal and audit log, shared by every environment (rows carry the
+    #: environment's name); None only when it could not be opened: trading is then read-only
+    journal: OrderJournal | None = None
     _demo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ensure_demo(self) -> None:
@@ -63,7 +67,8 @@ class AppContext:
                 raise EnvironmentNotReady("The Demo simulator is not running in this session.")
             env, creds = self.demo
             # Demo tokens belong to a simulator that lives as long as this process: memory only
-            return Terminal(env, creds, keychain=None, history=self.history)
+            return Terminal(env, creds, keychain=None, history=self.history,
+                            journal=self.journal)
         env = self.environments.get(name)
         if env is None:
             raise EnvironmentNotReady(f"Unknown environment {name!r}.")
@@ -82,19 +87,28 @@ class AppContext:
         except ValueError as exc:
             raise EnvironmentNotReady(f"The saved credentials for {env.label} are incomplete: "
                                       f"{exc}. Enter them again in Settings.") from None
-        return Terminal(env, creds, keychain=self.keychain, history=self.history)
+        return Terminal(env, creds, keychain=self.keychain, history=self.history,
+                        journal=self.journal)
 
     def save_settings(self, settings: Settings) -> None:
         self.settings = settings
         self.settings_store.save(settings)
+
+    def close(self) -> None:
+        """Close the local databases and the keychain (at exit, after the window's shutdown)."""
+        for resource in (self.history, self.journal):
+            if resource is not None:
+                resource.close()
+        self.keychain.close()
 
 
 def build_context(
     data_dir: Path | None,
     demo_provider: Callable[[], tuple[Environment, ConnectCredentials, str]] | None,
 ) -> AppContext:
-    """Read the settings, open the local history and the keychain (no Qt: runs off the GUI
-    thread at start-up). ``data_dir`` replaces the platform's config and data folders."""
+    """Read the settings, open the local history, the order journal and the keychain (no Qt:
+    runs off the GUI thread at start-up). ``data_dir`` replaces the platform's config and data
+    folders."""
     dirs = app_dirs(data_dir)
     config, data = dirs.config, dirs.data
     store = SettingsStore(config / "settings.json")
@@ -107,5 +121,12 @@ def build_context(
         notes.append(f"The local history could not be opened ({exc}); the net liquidation "
                      "chart will not be recorded in this session.")
         history = None
+    try:
+        journal: OrderJournal | None = OrderJournal(data / "journal.sqlite3")
+    except Exception as exc:  # locked, corrupt or newer: the portfolio still shows, no trading
+        log.error("order journal unavailable: %s", exc)
+        notes.append(f"The order journal could not be opened ({exc}); Pennant cannot record "
+                     "orders safely, so trading is unavailable in this session.")
+        journal = None
     return AppContext(store, settings, Keychain(), history, builtin_environments(),
-                      demo_provider=demo_provider, startup_notes=notes)
+                      demo_provider=demo_provider, startup_notes=notes, journal=journal)

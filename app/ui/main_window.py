@@ -28,19 +28,17 @@ from app.core import events as ev
 from app.core.diff import snapshot_diff
 from app.core.terminal import Terminal
 
-from . import theme
 from .activity import ActivityLog
 from .balances import AccountSwitcher, BalancesPanel
 from .boot import Shell
 from .bridge import EventBridge
 from .charts import AllocationChart, NetLiquidationChart
-from .chrome import Banner, SessionStrip, StatusIndicators, WelcomePage
+from .chrome import Banner, DeskStrip, SessionStrip, StatusIndicators, WelcomePage
 from .context import DEMO, AppContext, EnvironmentNotReady
-from .exporting import export_csv
 from .orders_panel import OrdersPanel
 from .positions_panel import PositionsPanel
 from .tray import TrayNotifier, app_icon
-from .window_actions import WindowActions
+from .window_actions import TradeActions, WindowActions
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +77,7 @@ async def in_thread(fn: Callable[[], T]) -> T:
 LAYOUT_VERSION = 2
 
 
-class MainWindow(Shell, WindowActions):
+class MainWindow(Shell, WindowActions, TradeActions):
     """The full window. Built directly (tests), or by promoting the start-up frame (boot.py)
     once the heavy modules are loaded: see ``promote``. Its signals are declared on Shell."""
 
@@ -96,6 +94,14 @@ class MainWindow(Shell, WindowActions):
         self._tasks: set[asyncio.Future[Any]] = set()
         self._login_dialog: QWidget | None = None
         self._seen: set[str] = set()
+        #: open order tickets and modify/cancel dialogs (non-modal; several at once)
+        self.tickets: list[QWidget] = []
+        self.dialogs: list[QWidget] = []
+        #: a finished order shows in the history tab: reload it once things settle
+        self._history_reload = QTimer(self)
+        self._history_reload.setSingleShot(True)
+        self._history_reload.setInterval(1500)
+        self._history_reload.timeout.connect(self._reload_history)
         #: the chosen environment could not be opened (message on the welcome page)
         self.startup_failed = False
         self._last_login_error = ""
@@ -115,6 +121,7 @@ class MainWindow(Shell, WindowActions):
     def _build(self) -> None:
         self.banner = Banner()
         self.session_strip = SessionStrip()
+        self.desk_strip = DeskStrip()
         self.welcome = WelcomePage()
         self.positions = PositionsPanel()
         self.stack = QStackedWidget()
@@ -125,6 +132,7 @@ class MainWindow(Shell, WindowActions):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.session_strip)
+        layout.addWidget(self.desk_strip)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -133,6 +141,10 @@ class MainWindow(Shell, WindowActions):
         self.balances = BalancesPanel()
         self.orders = OrdersPanel()
         self.orders.history_requested.connect(self._load_history)
+        self.orders.modify_requested.connect(self.modify_order)
+        self.orders.cancel_requested.connect(self.cancel_order)
+        self.orders.cancel_all_requested.connect(self.cancel_all_orders)
+        self.positions.close_requested.connect(self.close_position)
         self.nlv_chart = NetLiquidationChart()
         self.allocation = AllocationChart()
         self.activity = ActivityLog()
@@ -167,6 +179,8 @@ class MainWindow(Shell, WindowActions):
         self.welcome.connect_clicked.connect(self.connect_webull)
         self.welcome.settings_clicked.connect(self.open_settings)
         self.session_strip.reconnect_clicked.connect(self.connect_webull)
+        self.desk_strip.resend_clicked.connect(self.resend_intent)
+        self.desk_strip.dismiss_clicked.connect(self.dismiss_intent)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -222,6 +236,7 @@ class MainWindow(Shell, WindowActions):
         self.terminal = terminal
         self.bridge = EventBridge(terminal.bus, self)
         self._wire(self.bridge)
+        self._on_desk()
         self.welcome.show_message(self.context.label(name),
                                   "Restoring your sign-in…", can_connect=False)
         self._update_actions()
@@ -249,6 +264,8 @@ class MainWindow(Shell, WindowActions):
         bridge.freshness.connect(self._on_freshness)
         bridge.nlv_point.connect(self._on_nlv_point)
         bridge.activity.connect(self._on_activity)
+        bridge.desk.connect(self._on_desk)
+        bridge.trade.connect(self._on_trade)
 
     def _clear_views(self) -> None:
         self.account_id = None
@@ -282,6 +299,7 @@ class MainWindow(Shell, WindowActions):
                     else ev.ActivityKind.INFO)
             self.activity.add(ev.Activity(datetime.now(UTC), kind, event.message))
         self._update_actions()
+        self._on_desk()
 
     def _on_accounts(self, event: ev.AccountsUpdated) -> None:
         self.accounts.set_accounts(event.accounts)
@@ -311,6 +329,7 @@ class MainWindow(Shell, WindowActions):
         for header, kind in self._header_kinds():
             header.set_freshness(terminal.poller.freshness(kind, account_id))
         self.orders.request_history()
+        self._on_desk()
 
     def _on_balance(self, event: ev.BalanceUpdated) -> None:
         if event.account_id == self.account_id and self.terminal:
@@ -360,6 +379,12 @@ class MainWindow(Shell, WindowActions):
         if event.kind in (ev.ActivityKind.FILL, ev.ActivityKind.REJECTED,
                           ev.ActivityKind.CANCELLED):
             self.tray.notify(event)
+            if event.account_id == self.account_id:
+                self._history_reload.start()  # the finished order shows in History
+
+    def _reload_history(self) -> None:
+        if self.terminal is not None and self.account_id is not None:
+            self.orders.request_history()
 
     def _mark_all_stale(self, why: str) -> None:
         for header in self._headers():
@@ -398,6 +423,7 @@ class MainWindow(Shell, WindowActions):
             ev.SessionState.CONNECTED, ev.SessionState.EXPIRED))
         self.refresh_action.setEnabled(connected)
         self.welcome.set_connect_enabled(self.connect_action.isEnabled())
+        self._update_trade_actions()
 
     def connect_webull(self) -> None:
         if self.terminal is None or self._login_dialog is not None:
@@ -456,44 +482,6 @@ class MainWindow(Shell, WindowActions):
                 ev.Freshness(ev.DataKind.HISTORY, self.account_id, None, False))
             self.spawn(self.terminal.poller.load_history(self.account_id, start, end))
 
-    def open_settings(self) -> None:
-        from app.webull.environments import builtin_environments
-
-        from .settings_dialog import SettingsDialog
-
-        dialog = SettingsDialog(self.context.settings, self.context.keychain,
-                                builtin_environments(), self)
-        if dialog.exec() and dialog.result_settings() is not None:
-            old = self.context.settings
-            new = dialog.result_settings()
-            self.context.save_settings(new)
-            theme.apply(new.theme)
-            self.tray.set_enabled(new.tray_notifications)
-            if new.environment != old.environment or new.profiles != old.profiles:
-                self.open_environment(new.environment)
-
-    def toggle_theme(self) -> None:
-        settings = self.context.settings
-        settings.theme = "light" if theme.current_is_dark() else "dark"
-        self.context.save_settings(settings)
-        theme.apply(settings.theme)
-
-    def export(self, what: str) -> None:
-        terminal, account = self.terminal, self.account_id
-        if terminal is None or account is None:
-            self.statusBar().showMessage("Nothing to export: no account is shown.", 5000)
-            return
-        if what == "positions":
-            rows: Any = terminal.portfolio.positions(account).values()
-        elif what == "orders":
-            rows = terminal.portfolio.open_orders(account).values()
-        else:
-            rows = [self.orders.history_model.row_value(i)
-                    for i in range(self.orders.history_model.rowCount())]
-        message = export_csv(self, what, rows)
-        if message:
-            self.statusBar().showMessage(message, 8000)
-
     def note(self, text: str) -> None:
         """A message for the user that is not tied to an order or the session."""
         self.activity.add(ev.Activity(datetime.now(UTC), ev.ActivityKind.WARNING, text))
@@ -537,6 +525,9 @@ class MainWindow(Shell, WindowActions):
     async def shutdown(self) -> None:
         if shiboken6.isValid(self):  # a test may have deleted the window already
             self.save_layout()
+        for window in (*self.tickets, *self.dialogs):
+            if shiboken6.isValid(window):
+                window.close()
         await self._close_terminal()
         for task in tuple(self._tasks):
             task.cancel()

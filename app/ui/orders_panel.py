@@ -1,16 +1,21 @@
-"""Orders: open orders, order history over a date range, and the detail of the selected order."""
+"""Orders: open orders, order history over a date range, and the detail of the selected order;
+and, on the selected open order, Modify…, Cancel and Cancel all working orders… (the window
+opens the dialogs; each action is disabled with its reason shown when it cannot be done)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from PySide6.QtCore import QDate, QItemSelection, Qt, Signal
+from PySide6.QtCore import QDate, QItemSelection, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -21,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from app.core.diff import KeyedDiff
 from app.core.rows import OrderRow
-from app.webull.models import OrderGroup
+from app.core.ticket import ModifyRules, modify_rules
+from app.webull.models import OrderGroup, OrderItem
 
 from . import fmt
 from .freshness import PanelHeader
@@ -37,6 +43,18 @@ def history_range(start: QDate, end: QDate) -> tuple[datetime, datetime]:
     first = datetime.combine(start.toPython(), time.min).astimezone()
     last = datetime.combine(end.toPython() + timedelta(days=1), time.min).astimezone()
     return first.astimezone(UTC), last.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class OrderActionState:
+    """Why each order action cannot be done now ("" = it can)."""
+
+    modify: str
+    cancel: str
+    cancel_all: str
+
+
+NO_TRADING = "Trading is not available: connect to Webull first."
 
 
 class OrderDetail(QScrollArea):
@@ -80,12 +98,24 @@ class OrderDetail(QScrollArea):
 class OrdersPanel(QWidget):
     #: the user asked for history between two aware UTC datetimes
     history_requested = Signal(object, object)
+    #: the trader asked to modify / cancel this open order (an OrderRow)
+    modify_requested = Signal(object)
+    cancel_requested = Signal(object)
+    #: the trader asked to cancel every working order of the shown account
+    cancel_all_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: why no order can be changed now ("" = the desk is ready), and why none can be
+        #: cancelled (cancelling stays possible while the desk is blocked); set by the window
+        self.trading_block = NO_TRADING
+        self.cancel_block = NO_TRADING
+        #: what a replace may change (the core's rules; a seam for tests)
+        self.rules_for: Callable[[OrderItem], ModifyRules] = modify_rules
         self.open_header = PanelHeader("Open orders")
         self.open_model = OrdersModel(parent=self)
         open_box, self.open_view, self.open_proxy = make_table(self.open_model, parent=self)
+        self._build_order_actions()
         self.history_header = PanelHeader("Order history")
         self.history_model = HistoryModel(parent=self)
         history_box, self.history_view, self.history_proxy = make_table(self.history_model,
@@ -108,6 +138,7 @@ class OrdersPanel(QWidget):
         ol.setContentsMargins(4, 4, 4, 4)
         ol.addWidget(self.open_header)
         ol.addWidget(open_box)
+        ol.addLayout(self._actions_bar)
 
         history_tab = QWidget()
         hl = QVBoxLayout(history_tab)
@@ -144,6 +175,11 @@ class OrdersPanel(QWidget):
 
         self._connect_selection(self.open_view, self.open_proxy, self.open_model)
         self._connect_selection(self.history_view, self.history_proxy, self.history_model)
+        self.open_view.selectionModel().selectionChanged.connect(self.update_actions)
+        for signal in (self.open_model.dataChanged, self.open_model.rowsRemoved,
+                       self.open_model.rowsInserted, self.open_model.modelReset):
+            signal.connect(self.update_actions)
+        self.update_actions()
 
     # ------------------------------------------------------------------ data in
     def apply_open(self, diff: KeyedDiff[str, OrderRow]) -> None:
@@ -162,6 +198,132 @@ class OrdersPanel(QWidget):
         self.open_model.clear()
         self.history_model.clear()
         self.detail.show_rows(())
+        self.update_actions()
+
+    # ------------------------------------------------------------------ order actions
+    def _build_order_actions(self) -> None:
+        self.modify_action = QAction("Modify…", self)
+        self.modify_action.triggered.connect(lambda: self._request("modify"))
+        self.cancel_action = QAction("Cancel order", self)
+        self.cancel_action.triggered.connect(lambda: self._request("cancel"))
+        self.cancel_all_action = QAction("Cancel all working orders…", self)
+        self.cancel_all_action.triggered.connect(self.cancel_all_requested)
+        self.modify_button = QPushButton("Modify…")
+        self.cancel_button = QPushButton("Cancel order")
+        self.cancel_all_button = QPushButton("Cancel all…")
+        for button, act in ((self.modify_button, self.modify_action),
+                            (self.cancel_button, self.cancel_action),
+                            (self.cancel_all_button, self.cancel_all_action)):
+            button.clicked.connect(act.trigger)
+        self.action_reason = QLabel("")
+        self.action_reason.setObjectName("dataAge")
+        self.action_reason.setWordWrap(True)
+        self._actions_bar = QHBoxLayout()
+        self._actions_bar.addWidget(self.modify_button)
+        self._actions_bar.addWidget(self.cancel_button)
+        self._actions_bar.addWidget(self.cancel_all_button)
+        self._actions_bar.addWidget(self.action_reason, 1)
+        self.open_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.open_view.customContextMenuRequested.connect(self._show_menu)
+        self.open_view.doubleClicked.connect(lambda _index: self.modify_action.trigger())
+
+    def set_trading_block(self, reason: str, cancel_reason: str | None = None) -> None:
+        """"" when the desk is ready for orders; else why no order can be changed (and, if
+        different, why none can be cancelled)."""
+        self.trading_block = reason
+        self.cancel_block = reason if cancel_reason is None else cancel_reason
+        self.update_actions()
+
+    def selected_open_row(self) -> OrderRow | None:
+        """The open order the actions apply to (the current row of the open table)."""
+        rows = self.open_view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        index = self.open_model.row_of(self.open_proxy.data(rows[0], KEY_ROLE))
+        return self.open_model.row_value(index) if index is not None else None
+
+    def select_open(self, client_order_id: str) -> bool:
+        row = self.open_model.row_of(client_order_id)
+        if row is None:
+            return False
+        proxy_index = self.open_proxy.mapFromSource(self.open_model.index(row, 0))
+        self.open_view.setCurrentIndex(proxy_index)
+        return True
+
+    def working_orders(self) -> list[OrderItem]:
+        return [r.item for r in self.open_model.values() if not r.is_final]
+
+    def action_state(self) -> OrderActionState:
+        row = self.selected_open_row()
+        if row is None:
+            per_order = "Select an open order first."
+        elif row.is_final:
+            per_order = (f"This order is {fmt.status(row.item.status).lower()} already: it can "
+                         "no longer be changed or cancelled.")
+        else:
+            per_order = ""
+        cancel = self.cancel_block or per_order
+        modify = self.trading_block or per_order
+        if not modify and row is not None:
+            modify = self.rules_for(row.item).why_not
+        cancel_all = self.cancel_block or ("" if self.working_orders() else
+                                           "There are no working orders to cancel.")
+        return OrderActionState(modify, cancel, cancel_all)
+
+    def update_actions(self, *_args: object) -> None:
+        state = self.action_state()
+        for act, button, reason, tip in (
+                (self.modify_action, self.modify_button, state.modify,
+                 "Change the selected order's quantity, prices or time in force"),
+                (self.cancel_action, self.cancel_button, state.cancel,
+                 "Cancel the selected order (asks first)"),
+                (self.cancel_all_action, self.cancel_all_button, state.cancel_all,
+                 "Cancel every working order of this account (asks you to type a "
+                 "confirmation)")):
+            act.setEnabled(not reason)
+            button.setEnabled(not reason)
+            act.setToolTip(reason or tip)
+            button.setToolTip(reason or tip)
+        # next to the buttons, the reason that is not obvious: trading paused, or this
+        # order cannot be modified although it can be cancelled
+        self.action_reason.setText(self.trading_block
+                                   or (state.modify if not state.cancel else ""))
+
+    def _request(self, what: str) -> None:
+        row = self.selected_open_row()
+        state = self.action_state()
+        if row is None:
+            return
+        if what == "modify" and not state.modify:
+            self.modify_requested.emit(row)
+        elif what == "cancel" and not state.cancel:
+            self.cancel_requested.emit(row)
+
+    def context_menu(self) -> QMenu:
+        """The open table's menu: the order actions (a disabled one says why), then copy."""
+        self.update_actions()
+        menu = QMenu(self.open_view)
+        menu.setToolTipsVisible(True)
+        menu.addAction(self.modify_action)
+        menu.addAction(self.cancel_action)
+        menu.addAction(self.cancel_all_action)
+        state = self.action_state()
+        reasons = dict.fromkeys(r for r in (state.modify, state.cancel) if r)
+        for reason in reasons:
+            note = menu.addAction(reason)
+            note.setEnabled(False)
+        menu.addSeparator()
+        menu.addAction(self.open_view.copy_action)
+        menu.addAction(self.open_view.copy_all_action)
+        return menu
+
+    def _show_menu(self, pos: QPoint) -> None:
+        index = self.open_view.indexAt(pos)
+        if index.isValid():
+            self.open_view.setCurrentIndex(index)
+        menu = self.context_menu()
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(self.open_view.viewport().mapToGlobal(pos))
 
     # ------------------------------------------------------------------ history range
     def _quick_range(self, days: int) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication
 
 from . import palette
 
@@ -82,8 +82,10 @@ def apply(name: str) -> bool:
     from .charts import apply_theme  # pyqtgraph: imported by the window already
 
     apply_theme(dark)
-    # gain/loss colours are picked at paint time: repaint every view
-    for widget in app.allWidgets():
-        if hasattr(widget, "viewport"):
-            widget.viewport().update()
+    # gain/loss colours are picked at paint time: repaint every view. Walk down from the
+    # windows rather than through allWidgets(), which also lists widgets half-way through
+    # being destroyed (wrapping one of those crashed the process).
+    for window in app.topLevelWidgets():
+        for view in window.findChildren(QAbstractScrollArea):
+            view.viewport().update()
     return dark

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.events import SessionState
 from app.core.history import NlvHistory
+from app.core.journal import OrderJournal
 from app.core.keychain import Keychain
 from app.core.settings import SettingsStore
 from app.demo import demo_connection
@@ -42,7 +43,7 @@ def make_context(tmp: Path, sim: SimServer) -> AppContext:
     store = SettingsStore(tmp / "settings.json")
     return AppContext(store, store.load(), Keychain(backend=MemoryKeyring()),
                       NlvHistory(tmp / "history.sqlite3"), builtin_environments(),
-                      demo_provider=provider)
+                      demo_provider=provider, journal=OrderJournal(tmp / "journal.sqlite3"))
 
 
 @pytest.fixture
@@ -57,8 +58,7 @@ def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
     yield win
     task = loop.create_task(win.shutdown())
     qtbot.waitUntil(task.done, timeout=10_000)
-    context.history.close()  # type: ignore[union-attr]
-    context.keychain.close()
+    context.close()
 
 
 def connect(window: MainWindow, qtbot: Any) -> None:
@@ -163,8 +163,7 @@ def test_layout_is_saved_and_restored(qtbot: Any, loop: asyncio.AbstractEventLoo
     assert second.size() == saved_size
     second.reset_layout()
     assert second.docks["activity"].isVisible() or second.docks["activity"].isVisibleTo(second)
-    context.history.close()  # type: ignore[union-attr]
-    context.keychain.close()
+    context.close()
 
 
 def test_theme_toggle_switches_palette(window: MainWindow) -> None:
@@ -190,3 +189,11 @@ def test_csv_export_writes_positions_exactly(window: MainWindow, qtbot: Any,
     assert count == len(rows) >= len(positions)
     quantities = {str(p.quantity) for p in positions.values()}
     assert quantities <= {row.get("quantity") for row in rows}
+    # from the toolbar: a save dialog opened with open(), never a nested exec() loop
+    chosen = tmp_path / "chosen.csv"
+    dialog = window.export("positions")
+    assert dialog is not None and dialog.isVisible()
+    dialog.selectFile(str(chosen))
+    dialog.accept()
+    assert chosen.read_bytes() == out.read_bytes()
+    assert "Exported" in window.statusBar().currentMessage()

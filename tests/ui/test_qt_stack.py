@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import PySide6
 import qasync
 from PySide6.QtCore import QTimer
+
+from .support import run
 
 
 def test_pyside6_pin_excludes_the_crashing_release() -> None:
@@ -19,8 +22,11 @@ def test_pyside6_pin_excludes_the_crashing_release() -> None:
         assert PySide6.__version__ != "6.12.0"
 
 
-def test_qasync_loop_survives_many_callbacks(qapp: object) -> None:
-    loop = qasync.QEventLoop(qapp)
+def test_qasync_loop_survives_many_callbacks(loop: asyncio.AbstractEventLoop,
+                                             qtbot: Any) -> None:
+    # the session's shared loop: a loop of its own run to completion here would leave no
+    # running loop behind for the tests after this one
+    assert isinstance(loop, qasync.QEventLoop)
     fired = []
 
     async def churn() -> int:
@@ -32,8 +38,5 @@ def test_qasync_loop_survives_many_callbacks(qapp: object) -> None:
             await asyncio.sleep(0)
         return i
 
-    try:
-        assert loop.run_until_complete(churn()) == 29_999
-    finally:
-        loop.close()
+    assert run(loop, qtbot, churn(), timeout_ms=60_000) == 29_999
     assert len(fired) == 3
