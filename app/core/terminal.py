@@ -24,6 +24,7 @@ from .journal import OrderJournal
 from .keychain import Keychain
 from .poller import Poller
 from .portfolio import Portfolio
+from .precautions import Limits
 from .session import Session
 from .trading import TradingDesk
 
@@ -42,6 +43,7 @@ class Terminal:
         transport: Transport | None = None,
         poller_factory: Callable[..., Poller] = Poller,
         journal: OrderJournal | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.environment = environment
         self.bus = bus or EventBus()
@@ -58,7 +60,7 @@ class Terminal:
         self.desk: TradingDesk | None = None
         if journal is not None:
             self.desk = TradingDesk(self.session.client, journal, self.bus, environment.name,
-                                    portfolio=self.portfolio,
+                                    portfolio=self.portfolio, limits=limits or Limits(),
                                     on_auth_error=self.session.handle_auth_error)
         self._tasks: set[asyncio.Future[None]] = set()
         self._stopping: asyncio.Future[None] | None = None

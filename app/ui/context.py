@@ -68,7 +68,7 @@ class AppContext:
             env, creds = self.demo
             # Demo tokens belong to a simulator that lives as long as this process: memory only
             return Terminal(env, creds, keychain=None, history=self.history,
-                            journal=self.journal)
+                            journal=self.journal, limits=self.settings.precautions)
         env = self.environments.get(name)
         if env is None:
             raise EnvironmentNotReady(f"Unknown environment {name!r}.")
@@ -88,7 +88,7 @@ class AppContext:
             raise EnvironmentNotReady(f"The saved credentials for {env.label} are incomplete: "
                                       f"{exc}. Enter them again in Settings.") from None
         return Terminal(env, creds, keychain=self.keychain, history=self.history,
-                        journal=self.journal)
+                        journal=self.journal, limits=self.settings.precautions)
 
     def save_settings(self, settings: Settings) -> None:
         self.settings = settings

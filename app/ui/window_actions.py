@@ -10,10 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QSizePolicy, QToolBar, QWidget
 
+from app.core.catalogue import CatalogueError
 from app.core.events import ActivityKind, SessionState
 from app.core.journal import IntentState
 from app.core.portfolio import account_label
@@ -30,6 +32,9 @@ from .orders_panel import NO_TRADING
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+
+#: what a close ticket prefills (the trader's edits to any of them are kept)
+_CLOSE_FIELDS = ("account_id", "side", "order_type", "tif", "quantity", "limit_price")
 
 
 class WindowActions:
@@ -144,6 +149,9 @@ class WindowActions:
         self.context.save_settings(new)
         theme.apply(new.theme)
         self.tray.set_enabled(new.tray_notifications)
+        desk = self.desk()
+        if desk is not None:  # the next preview checks against the new precautions
+            desk.limits = new.precautions
         if new.environment != old.environment or new.profiles != old.profiles:
             self.open_environment(new.environment)
 
@@ -298,9 +306,31 @@ class TradeActions:
         """A ticket prefilled to close ``position`` (reviewed and previewed before sending)."""
         terminal, account_id = self.terminal, self.account_id
         account = terminal.portfolio.account(account_id) if terminal and account_id else None
-        if account is None:
+        if account is None or terminal is None:
             return None
-        return self.new_order(draft_to_close(account, position))
+        quick = draft_to_close(account, position)
+        ticket = self.new_order(quick)
+        if ticket is not None:
+            # the price was rounded to a default tick; once the instrument's own tick is known
+            # (futures: 0.25 for ES…), refill the ticket unless the trader changed it meanwhile
+            self.spawn(self._refine_close(ticket, ticket.draft, account, position))  # type: ignore[attr-defined]
+        return ticket
+
+    async def _refine_close(self: MainWindow, ticket: Any, shown: TicketDraft,  # type: ignore[misc]
+                            account: Any, position: Position) -> None:
+        terminal = self.terminal
+        if terminal is None:
+            return
+        try:
+            info = await terminal.catalogue.info(position.instrument_type, position.symbol)
+        except CatalogueError:
+            return  # the ticket looks the instrument up itself and says what went wrong
+        untouched = shiboken6.isValid(ticket) and all(
+            getattr(ticket.draft, name) == getattr(shown, name) for name in _CLOSE_FIELDS)
+        if untouched:
+            refined = draft_to_close(account, position, info)
+            if refined.limit_price != draft_to_close(account, position).limit_price:
+                ticket.load_draft(refined)
 
     # ------------------------------------------------------------------ modify and cancel
     def _keep(self: MainWindow, dialog: QDialog) -> QDialog:  # type: ignore[misc]

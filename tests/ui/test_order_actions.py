@@ -534,3 +534,44 @@ def test_the_settings_dialog_opens_without_blocking(window: MainWindow, qtbot: A
     assert dialog.isVisible()  # open() returned at once: no nested event loop
     dialog.reject()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2_000)
+
+
+def test_saved_precautions_reach_the_desk(window: MainWindow, qtbot: Any) -> None:
+    from app.core.precautions import Limits
+
+    ready(window, qtbot)
+    desk = window.desk()
+    assert desk is not None and desk.limits == window.context.settings.precautions
+    dialog = window.open_settings()
+    dialog.precautions.order_value.edit.setText("2500")
+    dialog.precautions.quantity.edit.setText("")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    expected = Limits(max_order_value=Decimal("2500"), max_quantity=None)
+    assert desk.limits == expected and window.context.settings.precautions == expected
+
+
+def test_closing_a_futures_position_prices_it_on_the_contracts_tick(
+        window: MainWindow, qtbot: Any) -> None:
+    from app.webull.models import AccountClass, InstrumentType
+
+    ready(window, qtbot)
+    terminal = window.terminal
+    assert terminal is not None
+    futures = next(a for a in terminal.portfolio.accounts
+                   if a.account_class is AccountClass.FUTURES)
+    window.show_account(futures.account_id)
+    qtbot.waitUntil(lambda: bool(terminal.portfolio.positions(futures.account_id)),
+                    timeout=10_000)
+    held = next(p for p in terminal.portfolio.positions(futures.account_id).values()
+                if p.instrument_type is InstrumentType.FUTURES)
+    # a mark between two ticks (settlement prices can be): cents would be off the 0.25 tick
+    held = held.model_copy(update={"last_price": held.last_price + Decimal("0.12")})
+    ticket = window.close_position(held)
+    assert ticket is not None
+
+    def on_tick() -> bool:
+        price = Decimal(ticket.draft.limit_price.replace(",", ""))
+        return price % Decimal("0.25") == 0 and abs(price - held.last_price) <= Decimal("0.125")
+
+    qtbot.waitUntil(lambda: ticket.draft.symbol == held.symbol and on_tick(), timeout=10_000)
+    assert ticket.draft.closing
