@@ -11,14 +11,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from app.webull.errors import AuthError, WebullError
+from app.webull.errors import AuthError, BusinessRejectionError, WebullError
 from app.webull.models import InstrumentType, ModifyOrder, OrderItem, PreviewResult
 
 from .capabilities import CAPABILITIES, Capability
 from .journal import OrderJournal
 from .order_request import OrderRequest
 from .portfolio import Portfolio
-from .precautions import Finding, Limits, OrderFacts, check
+from .precautions import Finding, Limits, OrderFacts, Severity, check
 from .preview_binding import bind
 from .ticket import InstrumentInfo, LocalEstimate
 from .trading_types import Preview, PreviewError
@@ -86,12 +86,25 @@ class Previewer:
         if preview_request is None:
             raise PreviewError("The change could not be turned into an order to preview.")
         quote = None
+        unquoted: tuple[Finding, ...] = ()
         if capability is None or capability.previewable:
-            quote, _ = await self._quote(preview_request, None, preview_request.body())
+            try:
+                quote, _ = await self._quote(preview_request, None, preview_request.body())
+            except PreviewError as exc:
+                # Webull previews new orders only: the order as it would stand is quoted as a
+                # new one, which its rules may refuse for reasons that do not apply to a change
+                # (the working order's own hold on buying power, a bracket leg alone). Say so;
+                # Webull checks the change itself when it is sent.
+                if not exc.by_rule:
+                    raise
+                unquoted = (Finding("change_not_quoted", Severity.ADVISE,
+                                    f"Webull would not quote the changed order as a new order "
+                                    f"({exc.message}). Webull checks the change itself when "
+                                    "it is sent."),)
         at = self._now()
         account_id = preview_request.account_id
         wire = modification.to_wire()
-        findings = _findings(facts, limits)
+        findings = _findings(facts, limits) + unquoted
         self._note(account_id, modification.client_order_id, "preview:modify",
                    {"request": wire, "response": _figures(quote, None),
                     "findings": _said(findings)}, at)
@@ -124,7 +137,8 @@ class Previewer:
                     await self._on_auth_error(exc)
                 except Exception:
                     log.exception("renewing the sign-in after a refused preview failed")
-            raise PreviewError(message, code=code, links=links_in(exc.message)) from None
+            raise PreviewError(message, code=code, links=links_in(exc.message),
+                               by_rule=isinstance(exc, BusinessRejectionError)) from None
         return quote, None
 
     def _note(self, account_id: str, key: str, event: str, payload: Mapping[str, Any],

@@ -71,9 +71,11 @@ class PreviewError(Exception):
     """Webull refused the preview (code and message in words) or could not be reached."""
 
     def __init__(self, message: str, *, code: str | None = None,
-                 links: tuple[str, ...] = ()) -> None:
+                 links: tuple[str, ...] = (), by_rule: bool = False) -> None:
         super().__init__(message)
         self.message, self.code, self.links = message, code, links
+        #: Webull answered and refused by one of its rules (not a failure to reach it)
+        self.by_rule = by_rule
 
 
 class SubmitRefused(Exception):

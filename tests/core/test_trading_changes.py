@@ -15,6 +15,7 @@ from app.core.events import EventBus
 from app.core.journal import IntentState, OrderJournal
 from app.core.order_request import OrderRequest
 from app.core.portfolio import Portfolio
+from app.core.precautions import Severity
 from app.core.trading import (
     DeskState,
     PreviewError,
@@ -146,6 +147,28 @@ async def test_a_change_is_previewed_bound_and_sent_once(
     with pytest.raises(SubmitRefused, match="40 s old"):
         await started.modify(preview, change)
     assert broker.count("replace_order") == 1
+
+
+async def test_a_change_webull_will_not_quote_as_a_new_order_is_advised_not_refused(
+        started: TradingDesk, broker: Broker) -> None:
+    item = group("b" * 32).orders[0]
+    change = ModifyOrder(client_order_id=item.client_order_id, quantity=Decimal(12))
+    broker.fail("preview_order", BusinessRejectionError(
+        "Insufficient day buying power", status=417,
+        error_code="OAUTH_OPENAPI_DAY_BUYING_POWER_INSUFFICIENT"))
+    preview = await started.preview_modify(item, change, stock(qty="12"), ())
+    assert preview.quote is None and not preview.blocked
+    (finding,) = preview.findings
+    assert finding.check == "change_not_quoted" and finding.severity is Severity.ADVISE
+    assert "Insufficient day buying power" in finding.message
+    with pytest.raises(SubmitRefused, match="acknowledge|warning"):
+        await started.modify(preview, change)
+    assert (await started.modify(preview, change, acknowledged=True)).state \
+        is IntentState.ACCEPTED
+    # Webull out of reach is not a rule: nothing to acknowledge, the preview fails
+    broker.fail("preview_order", ServerError("Internal Server Error", status=500))
+    with pytest.raises(PreviewError):
+        await started.preview_modify(item, change, stock(qty="12"), ())
 
 
 async def test_one_change_per_order_at_a_time(started: TradingDesk, broker: Broker) -> None:
