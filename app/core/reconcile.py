@@ -2,9 +2,11 @@
 
 Run when an answer was lost (UNKNOWN) and on start-up, before trading is enabled, for every
 intent the journal still holds as PENDING, SENT or UNKNOWN. Each is looked up by its
-client_order_id: found → PLACED. When the lookup is refused, the order history around the
-intent's time is the evidence: the id is not in it → ABSENT (the ticket may offer to send it
-again, with the same id); it is → PLACED. A lookup that fails on the network or the server
+client_order_id: found → PLACED. When the lookup is refused, the order history since the
+intent was written is the evidence: the id is in it → PLACED; it is not → ABSENT (the ticket may
+offer to send it again, with the same id) — but only once the request has had time to settle:
+Webull may still be working on an order whose answer was lost, so an intent whose request may
+have left is not declared ABSENT until ``SETTLE`` after it was last moved. A lookup that fails on the network or the server
 decides nothing: the intent stays UNKNOWN and is tried again later. Lookups go through the
 client, whose rate limiter keeps them within Webull's order-query limits.
 """
@@ -27,8 +29,11 @@ from app.webull.models import OrderGroup
 
 from .journal import Intent, IntentState, OrderJournal
 
-#: the history searched around an intent: from a little before it was written until now
+#: the history is searched from a little before the intent was written (clocks differ)
 HISTORY_MARGIN = timedelta(minutes=5)
+#: how long an order Webull received may take to show up in its lookups: longer than the
+#: transport's timeouts, so an answer lost in flight is never taken for "never received"
+SETTLE = timedelta(minutes=2)
 
 
 class LookupClient(Protocol):
@@ -56,14 +61,16 @@ def _utcnow() -> datetime:
 
 
 async def reconcile(journal: OrderJournal, client: LookupClient, environment: str, *,
-                    now: Callable[[], datetime] = _utcnow) -> list[Resolution]:
+                    now: Callable[[], datetime] = _utcnow,
+                    settle: timedelta = SETTLE) -> list[Resolution]:
     """Look up every unresolved intent of ``environment``, oldest first."""
-    return [await reconcile_one(journal, client, intent, now=now)
+    return [await reconcile_one(journal, client, intent, now=now, settle=settle)
             for intent in journal.unresolved(environment)]
 
 
 async def reconcile_one(journal: OrderJournal, client: LookupClient, intent: Intent, *,
-                        now: Callable[[], datetime] = _utcnow) -> Resolution:
+                        now: Callable[[], datetime] = _utcnow,
+                        settle: timedelta = SETTLE) -> Resolution:
     coid = intent.client_order_id
     try:
         group = await client.get_order(intent.account_id, coid)
@@ -73,7 +80,7 @@ async def reconcile_one(journal: OrderJournal, client: LookupClient, intent: Int
     except (ServerError, AuthError) as exc:
         return _undecided(journal, intent, now(), f"the lookup failed ({exc.message})")
     except ApiError:
-        return await _from_history(journal, client, intent, now)
+        return await _from_history(journal, client, intent, now, settle)
     except WebullError as exc:
         return _undecided(journal, intent, now(), f"the lookup failed ({exc})")
     order_id = next((o.order_id for o in group.orders if o.client_order_id == coid),
@@ -84,12 +91,12 @@ async def reconcile_one(journal: OrderJournal, client: LookupClient, intent: Int
 
 
 async def _from_history(journal: OrderJournal, client: LookupClient, intent: Intent,
-                        now: Callable[[], datetime]) -> Resolution:
+                        now: Callable[[], datetime], settle: timedelta) -> Resolution:
     coid = intent.client_order_id
-    start, end = intent.created_at - HISTORY_MARGIN, now() + timedelta(minutes=1)
     try:
-        seen = [o async for g in client.iter_order_history(intent.account_id, start=start,
-                                                               end=end)
+        # no end time: Webull's "now", not this computer's, bounds the search
+        seen = [o async for g in client.iter_order_history(
+                    intent.account_id, start=intent.created_at - HISTORY_MARGIN)
                 for o in g.orders if o.client_order_id == coid]
     except RateLimitedError as exc:
         return _undecided(journal, intent, now(), f"Webull asked to slow down ({exc.message})",
@@ -101,6 +108,10 @@ async def _from_history(journal: OrderJournal, client: LookupClient, intent: Int
         moved = journal.move(coid, IntentState.PLACED, now(), order_id=seen[0].order_id,
                              detail="found in the order history")
         return Resolution(moved, "Webull has this order: it was placed")
+    settling = intent.state is not IntentState.PENDING and now() - intent.updated_at < settle
+    if settling:
+        return _undecided(journal, intent, now(), "Webull has no record of it yet, and an order "
+                                                  "it received can take a moment to appear")
     moved = journal.move(coid, IntentState.ABSENT, now(),
                          detail="not found at Webull: it was never placed")
     return Resolution(moved, "Webull has no such order: it can be sent again (same id)")

@@ -58,8 +58,10 @@ def sent_before(journal: OrderJournal, state: IntentState = IntentState.SENT) ->
 
 
 async def ready(desk: TradingDesk) -> TradingDesk:
+    """Started and READY (an order sent moments before a crash waits out Webull's settling
+    time first; the test's pauses move the clock on)."""
     await desk.start()
-    assert desk.state is DeskState.READY, desk.why
+    await until(lambda: desk.state is DeskState.READY)
     return desk
 
 

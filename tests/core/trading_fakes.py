@@ -48,13 +48,21 @@ class Clock:
 
 
 class Sleeps:
-    """A sleep that returns at once (the loop still runs) and remembers each pause asked."""
+    """A sleep that returns at once (the loop still runs), remembers each pause asked and, when
+    given a clock, moves it on by the pause (time passes for the code under test)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.asked: list[float] = []
+        self.clock = clock
+
+    @property
+    def slept(self) -> timedelta:
+        return timedelta(seconds=sum(self.asked))
 
     async def __call__(self, seconds: float) -> None:
         self.asked.append(seconds)
+        if self.clock is not None:
+            self.clock.advance(seconds)
         await asyncio.sleep(0)
 
 
@@ -225,8 +233,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps(clock: Clock) -> Sleeps:
+    return Sleeps(clock)
 
 
 @pytest.fixture

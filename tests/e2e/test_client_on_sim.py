@@ -3,11 +3,11 @@ endpoint, pagination, retries through injected faults, and Webull's limits respe
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-import time
 
 import pytest
 

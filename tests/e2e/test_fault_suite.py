@@ -17,7 +17,7 @@ not slept; nothing waits on a fixed sleep.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ import pytest
 from app.core.events import EventBus, SessionState
 from app.core.journal import IntentState
 from app.core.order_request import OrderRequest
+from app.core.reconcile import SETTLE
 from app.core.terminal import Terminal
 from app.core.trading import DeskState, SubmitRefused, TradeEvent, TradingDesk
 from app.demo import demo_connection
@@ -179,10 +180,10 @@ async def test_token_expiry_mid_submit(sim: SimServer, rig: Rig, bus: EventBus) 
 @pytest.mark.parametrize("left_as", [IntentState.PENDING, IntentState.SENT])
 async def test_killed_between_journal_write_and_send(rig: Rig, left_as: IntentState) -> None:
     request = OrderRequest(rig.margin, (limit_buy(),))
-    rig.journal.record("demo", rig.margin, request.key, "place", request.body(),
-                       datetime.now(UTC))
+    died = datetime.now(UTC) - SETTLE - timedelta(seconds=1)  # started again a while later
+    rig.journal.record("demo", rig.margin, request.key, "place", request.body(), died)
     if left_as is IntentState.SENT:  # marked sent, died before the request left
-        rig.journal.move(request.key, IntentState.SENT, datetime.now(UTC))
+        rig.journal.move(request.key, IntentState.SENT, died)
     desk = await started(rig)  # Pennant starts again: reconcile first
     assert final(rig, request.key) is IntentState.ABSENT and rig.wire.places == 0
     assert [i.client_order_id for i in desk.absent()] == [request.key]
@@ -190,6 +191,41 @@ async def test_killed_between_journal_write_and_send(rig: Rig, left_as: IntentSt
     assert (await desk.resubmit(request.key)).state is IntentState.ACCEPTED
     assert rig.at_sim(request.key) == 1 and rig.wire.places == 1
     assert final(rig, request.key) is IntentState.ACCEPTED
+
+
+async def test_started_again_at_once_waits_until_webull_could_have_shown_it(rig: Rig) -> None:
+    # marked sent moments ago: Webull may hold it without showing it yet, so the desk neither
+    # calls it absent nor lets trading start until the settling time has passed
+    request = OrderRequest(rig.margin, (limit_buy(),))
+    rig.journal.record("demo", rig.margin, request.key, "place", request.body(),
+                       datetime.now(UTC))
+    rig.journal.move(request.key, IntentState.SENT, datetime.now(UTC))
+    desk = rig.new_desk()
+    await desk.start()
+    assert desk.state is DeskState.BLOCKED and "no record of it yet" in desk.why
+    assert final(rig, request.key) is IntentState.UNKNOWN
+    await until(lambda: desk.state is DeskState.READY)  # the pauses move the desk's clock on
+    assert rig.sleeps.slept >= SETTLE
+    assert final(rig, request.key) is IntentState.ABSENT and rig.wire.places == 0
+    assert (await desk.resubmit(request.key)).state is IntentState.ACCEPTED
+    assert rig.at_sim(request.key) == 1 and rig.wire.places == 1
+
+
+async def test_an_answer_lost_while_webull_is_still_working_is_not_called_absent(
+        rig: Rig) -> None:
+    # the request reached Webull, the answer was lost, and Webull commits the order only after
+    # the first lookups found nothing: the desk must find it PLACED, never ABSENT
+    desk = await started(rig)
+    order = limit_buy()
+    request = OrderRequest(rig.margin, (order,))
+    rig.wire.lose_answers_before_commit = 1
+    result = await desk.submit(await desk.preview(request, None, None, ()), acknowledged=False)
+    assert result.state is IntentState.UNKNOWN and rig.at_sim(request.key) == 0
+    await until(lambda: len(rig.sleeps.asked) >= 2)  # looked up, found nothing, twice
+    assert final(rig, request.key) is IntentState.UNKNOWN
+    await rig.wire.commit_held()  # Webull finishes the order it received
+    await until(lambda: final(rig, request.key) is IntentState.PLACED)
+    assert rig.at_sim(request.key) == 1 and desk.absent() == []
 
 
 async def test_killed_after_send(rig: Rig) -> None:

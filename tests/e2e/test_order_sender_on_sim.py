@@ -211,15 +211,16 @@ async def test_an_unknown_order_is_found_placed(client: WebullClient, journal: O
 
 async def test_killed_before_the_request_left_is_absent_and_resent_once(
         client: WebullClient, journal: OrderJournal) -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
-    from app.core.reconcile import reconcile
+    from app.core.reconcile import SETTLE, reconcile
 
     account, order = await margin(client), limit_buy()
     # the app wrote the intent and marked it sent, then died before the request left
+    died = datetime.now(UTC) - SETTLE - timedelta(seconds=1)
     journal.record("demo", account, order.client_order_id, "place", one(account, order).body(),
-                   datetime.now(UTC))
-    journal.move(order.client_order_id, IntentState.SENT, datetime.now(UTC))
+                   died)
+    journal.move(order.client_order_id, IntentState.SENT, died)
     (resolution,) = await reconcile(journal, client, "demo")  # on the next start
     assert resolution.intent.state is IntentState.ABSENT and "sent again" in resolution.message
     outcome = await OrderSender(client, journal, "demo").place(one(account, order))

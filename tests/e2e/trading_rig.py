@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -38,17 +39,32 @@ async def no_sleep(_: float) -> None:
 
 class Wire(httpx.AsyncBaseTransport):
     """The real HTTP transport, counting the order placements that left; it can also turn the
-    next placements' answers into a read timeout after the server has committed them."""
+    next placements' answers into a read timeout after the server has committed them, or hold
+    a placement back (Webull received it, still working) and time out before it commits."""
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.places = 0
         self.timeouts_after_commit = 0
+        self.lose_answers_before_commit = 0
+        self._held: list[httpx.Request] = []
+
+    async def commit_held(self) -> None:
+        """Let Webull finish the placements it was holding."""
+        while self._held:
+            response = await self.inner.handle_async_request(self._held.pop(0))
+            await response.aread()
+            await response.aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         placing = request.method == "POST" and request.url.path.endswith(PLACE)
         if placing:
             self.places += 1
+            if self.lose_answers_before_commit:
+                self.lose_answers_before_commit -= 1
+                await request.aread()
+                self._held.append(request)
+                raise httpx.ReadTimeout("no answer within the read timeout", request=request)
         response = await self.inner.handle_async_request(request)
         if placing and self.timeouts_after_commit:
             self.timeouts_after_commit -= 1
@@ -81,9 +97,14 @@ class Rig:
         """A desk on this journal (a second one is Pennant started again after a crash)."""
         desk = TradingDesk(self.client, self.journal, self.bus, "demo",
                            portfolio=self.portfolio, estimator=fake_estimate,
-                           sleep=self.sleeps)
+                           sleep=self.sleeps, now=self.now)
         self.desks.append(desk)
         return desk
+
+    def now(self) -> datetime:
+        """The desk's clock: real time plus every pause it asked for (pauses return at once,
+        but time passes for the code under test)."""
+        return datetime.now(UTC) + self.sleeps.slept
 
     def at_sim(self, client_order_id: str) -> int:
         """How many orders with this id the simulator holds (1: placed once; 0: not placed)."""
