@@ -222,6 +222,14 @@ class OrderJournal:
                 (environment, IntentState.ABSENT.value)).fetchall()
         return [_intent(row) for row in rows]
 
+    def sent_at(self, client_order_id: str) -> datetime | None:
+        """When the intent's request was last marked sent (None: it never was)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MAX(at_ms) FROM audit WHERE client_order_id = ? AND event = ?",
+                (client_order_id, IntentState.SENT.value)).fetchone()
+        return _at(row[0]) if row and row[0] is not None else None
+
     def note(self, environment: str, account_id: str, key: str, event: str,
              payload: Mapping[str, Any], at: datetime) -> None:
         """Append one audit entry that is not an intent's move: a preview, a modify or a

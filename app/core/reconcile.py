@@ -6,7 +6,7 @@ client_order_id: found → PLACED. When the lookup is refused, the order history
 intent was written is the evidence: the id is in it → PLACED; it is not → ABSENT (the ticket may
 offer to send it again, with the same id) — but only once the request has had time to settle:
 Webull may still be working on an order whose answer was lost, so an intent whose request may
-have left is not declared ABSENT until ``SETTLE`` after it was last moved. A lookup that fails on the network or the server
+have left is not declared ABSENT until ``SETTLE`` after it was last sent. A lookup that fails on the network or the server
 decides nothing: the intent stays UNKNOWN and is tried again later. Lookups go through the
 client, whose rate limiter keeps them within Webull's order-query limits.
 """
@@ -108,8 +108,8 @@ async def _from_history(journal: OrderJournal, client: LookupClient, intent: Int
         moved = journal.move(coid, IntentState.PLACED, now(), order_id=seen[0].order_id,
                              detail="found in the order history")
         return Resolution(moved, "Webull has this order: it was placed")
-    settling = intent.state is not IntentState.PENDING and now() - intent.updated_at < settle
-    if settling:
+    sent = journal.sent_at(coid) if intent.state is not IntentState.PENDING else None
+    if sent is not None and now() - sent < settle:
         return _undecided(journal, intent, now(), "Webull has no record of it yet, and an order "
                                                   "it received can take a moment to appear")
     moved = journal.move(coid, IntentState.ABSENT, now(),

@@ -112,3 +112,19 @@ def test_notes_join_the_audit_and_export_as_guarded_csv(journal: OrderJournal) -
     assert rows[2][4] == "'-cancel:request"  # a spreadsheet would run it as a formula
     assert secret not in text and "1872.50" in rows[1][5]
     assert text.endswith("\r\n")
+
+
+def test_sent_at_is_the_last_time_the_request_was_marked_sent(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    journal = OrderJournal(tmp_path / "sent.sqlite3")
+    t0 = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
+    journal.record("demo", "ACC", "k" * 32, "place", {"new_orders": []}, t0)
+    assert journal.sent_at("k" * 32) is None
+    journal.move("k" * 32, IntentState.SENT, t0 + timedelta(seconds=1))
+    journal.move("k" * 32, IntentState.UNKNOWN, t0 + timedelta(minutes=9))  # a lookup failed
+    assert journal.sent_at("k" * 32) == t0 + timedelta(seconds=1)
+    journal.move("k" * 32, IntentState.ABSENT, t0 + timedelta(minutes=10))
+    journal.move("k" * 32, IntentState.SENT, t0 + timedelta(minutes=11))  # sent again
+    assert journal.sent_at("k" * 32) == t0 + timedelta(minutes=11)
+    journal.close()

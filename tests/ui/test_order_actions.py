@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -319,18 +319,26 @@ def test_double_click_on_a_position_prefills_a_ticket_to_close_it(
 # ------------------------------------------------------------------ the desk's state
 
 
+def before_settling() -> datetime:
+    """A time in the last session, longer ago than Webull takes to show an order it got."""
+    from app.core.reconcile import SETTLE
+
+    return datetime.now(UTC) - SETTLE - timedelta(seconds=5)
+
+
 def test_actions_wait_while_the_last_sessions_orders_are_checked(
         qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path, sim: SimServer,
         context: Any) -> None:
-    # an order written to the journal and sent just before Pennant was closed
+    # an order written to the journal and sent a few minutes before Pennant was closed (more
+    # than Webull's settling time: a lookup that finds nothing then means it never arrived)
     demo = next(u for u in sim.state.registry.users if u.username == "demo")
     account = next(a for a in demo.accounts if a.kind == "margin").account_id
     key = uuid4().hex
     body = {"new_orders": [stock_limit("AAPL", Decimal("100"), 4).model_copy(
         update={"client_order_id": key}).to_wire()]}
     journal: OrderJournal = context.journal
-    journal.record("demo", account, key, "place", body, datetime.now(UTC))
-    journal.move(key, IntentState.SENT, datetime.now(UTC))
+    journal.record("demo", account, key, "place", body, before_settling())
+    journal.move(key, IntentState.SENT, before_settling())
     # Webull takes its time to answer the lookup: long enough to look at the window
     sim.faults.delay("/trading/orders/get", seconds=5.0, times=1)
     theme.apply("light")
@@ -386,8 +394,8 @@ def test_while_blocked_orders_can_be_cancelled_but_not_changed(
     key = uuid4().hex
     body = {"new_orders": [stock_limit("AAPL", Decimal("100")).model_copy(
         update={"client_order_id": key}).to_wire()]}
-    context.journal.record("demo", account, key, "place", body, datetime.now(UTC))
-    context.journal.move(key, IntentState.SENT, datetime.now(UTC))
+    context.journal.record("demo", account, key, "place", body, before_settling())
+    context.journal.move(key, IntentState.SENT, before_settling())
     sim.faults.server_error("/trading/orders/get", times=1000)  # Webull cannot tell yet
     window = MainWindow(context, settings=QSettings(str(tmp_path / "l.ini"),
                                                     QSettings.Format.IniFormat))
