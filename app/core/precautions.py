@@ -78,11 +78,9 @@ def check(facts: OrderFacts, limits: Limits = Limits()) -> list[Finding]:  # noq
     """Every precaution this order trips, blocking ones first."""
     out: list[Finding] = []
     value = order_value(facts)
-    if limits.max_order_value is not None and value is not None \
-            and value > limits.max_order_value:
-        out.append(Finding("max_order_value", limits.max_order_value_severity,
-                           f"The order is worth about {value:,.2f}, above your limit of "
-                           f"{limits.max_order_value:,.2f}."))
+    over = value_finding(value, limits) if value is not None else None
+    if over is not None:
+        out.append(over)
     if limits.max_quantity is not None and facts.quantity is not None \
             and facts.quantity > limits.max_quantity:
         out.append(Finding("max_quantity", limits.max_quantity_severity,
@@ -96,6 +94,25 @@ def check(facts: OrderFacts, limits: Limits = Limits()) -> list[Finding]:  # noq
     if oversized:
         out.append(Finding("oversized_close", limits.oversized_close_severity, oversized))
     return sorted(out, key=lambda f: f.severity is not Severity.BLOCK)
+
+
+def value_finding(value: Decimal, limits: Limits) -> Finding | None:
+    """The max-order-value check on a known value (the order's own, or the broker's quote)."""
+    if limits.max_order_value is None or value <= limits.max_order_value:
+        return None
+    return Finding("max_order_value", limits.max_order_value_severity,
+                   f"The order is worth about {value:,.2f}, above your limit of "
+                   f"{limits.max_order_value:,.2f}.")
+
+
+def unknown_value_finding(limits: Limits) -> Finding | None:
+    """Said when neither the order nor a quote gives its value: the check could not run."""
+    if limits.max_order_value is None:
+        return None
+    return Finding("max_order_value", Severity.ADVISE,
+                   "The order's value is not known (no last price, and no quoted cost that "
+                   f"measures it): your limit of {limits.max_order_value:,.2f} per order could "
+                   "not be checked.")
 
 
 def blocking(findings: Sequence[Finding]) -> bool:

@@ -18,7 +18,16 @@ from .capabilities import CAPABILITIES, Capability
 from .journal import OrderJournal
 from .order_request import OrderRequest
 from .portfolio import Portfolio
-from .precautions import Finding, Limits, OrderFacts, Severity, check
+from .precautions import (
+    Finding,
+    Limits,
+    OrderFacts,
+    Severity,
+    check,
+    order_value,
+    unknown_value_finding,
+    value_finding,
+)
 from .preview_binding import bind
 from .ticket import InstrumentInfo, LocalEstimate
 from .trading_types import Preview, PreviewError
@@ -58,7 +67,9 @@ class Previewer:
         body = request.body()
         quote, estimate = await self._quote(request, instrument, body)
         at = self._now()
-        findings = _findings(facts, limits)
+        findings = tuple(sorted(
+            _findings(facts, limits) + _value_from_quote(request, facts, limits, quote, estimate),
+            key=lambda f: f.severity is not Severity.BLOCK))  # blocking first
         cost = (quote.estimated_cost + quote.estimated_transaction_fee if quote is not None
                 else estimate.cost + estimate.fee if estimate is not None else None)
         account_id = request.account_id
@@ -148,6 +159,22 @@ class Previewer:
 
 def _findings(facts: OrderFacts | None, limits: Limits) -> tuple[Finding, ...]:
     return tuple(check(facts, limits)) if facts is not None else ()
+
+
+def _value_from_quote(request: OrderRequest, facts: OrderFacts | None, limits: Limits,
+                      quote: PreviewResult | None,
+                      estimate: LocalEstimate | None) -> tuple[Finding, ...]:
+    """The max-order-value check when the ticket could not value the order itself (a market
+    order without a last price, the usual case: the Connect API has no quotes). Webull's quoted
+    cost is the order's value for stocks and options; for futures it is the initial margin,
+    which says nothing about the value, so there the check is reported as not run."""
+    if facts is None or order_value(facts) is not None:
+        return ()
+    futures = request.orders[0].instrument_type is InstrumentType.FUTURES
+    value = (quote.estimated_cost if quote is not None and not futures
+             else estimate.cost if estimate is not None else None)
+    found = value_finding(value, limits) if value is not None else unknown_value_finding(limits)
+    return (found,) if found is not None else ()
 
 
 def _said(findings: Sequence[Finding]) -> list[str]:

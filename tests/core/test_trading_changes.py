@@ -285,3 +285,36 @@ async def test_the_audit_exports_as_safe_csv(started: TradingDesk, journal: Orde
 def test_orders_requests_round_trip_for_a_resubmit() -> None:
     request = stock()
     assert OrderRequest.from_body(ACCOUNT, request.body()) == request
+
+
+async def test_a_market_order_without_a_last_price_is_valued_by_webulls_quote(
+        started: TradingDesk, broker: Broker) -> None:
+    from app.core.precautions import OrderFacts
+    from app.webull.models import OrderType, PreviewResult, Side
+
+    # no last price (the Connect API has no quotes): the ticket cannot value a market order
+    facts = OrderFacts(side=Side.BUY, order_type=OrderType.MARKET, quantity=Decimal(900))
+    broker.quote = PreviewResult(estimated_cost=Decimal("207891.00"),
+                                 estimated_transaction_fee=Decimal("0"))
+    preview = await started.preview(stock(qty="900"), facts, None, ())
+    assert preview.blocked
+    assert preview.findings[0].check == "max_order_value"
+    assert "207,891.00" in preview.findings[0].message
+    broker.quote = PreviewResult(estimated_cost=Decimal("900.00"),
+                                 estimated_transaction_fee=Decimal("0"))
+    assert (await started.preview(stock(qty="900"), facts, None, ())).findings == ()
+
+
+async def test_a_futures_market_order_without_a_price_says_its_value_was_not_checked(
+        started: TradingDesk) -> None:
+    from app.core.precautions import OrderFacts, Severity
+    from app.webull.models import NewOrder, OrderType, Side
+
+    es = NewOrder(client_order_id="f" * 32, symbol="ESZ6", instrument_type="FUTURES",
+                  order_type="MARKET", quantity="2", side="BUY", time_in_force="DAY")
+    facts = OrderFacts(side=Side.BUY, order_type=OrderType.MARKET, quantity=Decimal(2),
+                       multiplier=Decimal(50))
+    # Webull's figure for futures is the initial margin: it does not measure the order's value
+    preview = await started.preview(OrderRequest(ACCOUNT, (es,)), facts, None, ())
+    (finding,) = preview.findings
+    assert finding.severity is Severity.ADVISE and "could not be checked" in finding.message
