@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,8 +39,10 @@ from app.webull.errors import (
 )
 from app.webull.models import NewOrder, WriteResult
 
-from .journal import Intent, IntentState, OrderJournal
+from .journal import Intent, IntentState, JournalError, OrderJournal
 from .order_request import OrderRequest
+
+log = logging.getLogger(__name__)
 
 
 class PlaceClient(Protocol):
@@ -151,6 +154,11 @@ class OrderSender:
         except WebullError as exc:  # an unreadable answer to a write is an OutcomeUnknownError
             return self._move(key, IntentState.UNKNOWN, f"the outcome is unclear ({exc})",
                               error=exc)
+        except Exception as exc:  # Pennant's own failure: whether the request left is unknown
+            log.exception("sending order %s failed inside Pennant", key)
+            return self._move(key, IntentState.UNKNOWN,
+                              f"Pennant failed while sending ({type(exc).__name__}); whether "
+                              "Webull got the order is being checked")
         return self._move(key, IntentState.ACCEPTED, "Accepted by Webull",
                           order_id=result.order_id or result.combo_order_id,
                           response=_answer(result))
@@ -158,8 +166,24 @@ class OrderSender:
     def _move(self, key: str, state: IntentState, message: str, *,
               order_id: str | None = None, response: Mapping[str, object] | None = None,
               error: WebullError | None = None) -> SubmitOutcome:
-        intent = self._journal.move(key, state, self._now(), order_id=order_id,
-                                    detail=message, response=response)
+        try:
+            intent = self._journal.move(key, state, self._now(), order_id=order_id,
+                                        detail=message, response=response)
+        except JournalError:
+            # the journal moved on meanwhile (another Pennant on the same journal checked this
+            # order): keep Webull's answer in the audit and say both, never "not sent"
+            current = self._journal.get(key)
+            if current is None:
+                raise
+            said = f"Webull's answer: {message}; the journal already had it as " \
+                   f"{current.state.value}"
+            self._journal.note(current.environment, current.account_id, key,
+                               f"answer:{state.value}",
+                               {"detail": message, "order_id": order_id,
+                                "response": dict(response) if response else None,
+                                "journal_state": current.state.value}, self._now())
+            log.error("order %s: %s", key, said)
+            return SubmitOutcome(current, said, error)
         return SubmitOutcome(intent, message, error)
 
 

@@ -393,6 +393,9 @@ class TradingDesk:
         """Stop every lookup; unresolved intents stay in the journal for the next start."""
         if self._closed:
             return
+        # a ticket or dialog still holding this desk must not send through a closed connection
+        self._set(DeskState.READ_ONLY, "This connection to Webull was closed (another "
+                                       "environment or sign-in was opened): open a new ticket.")
         self._closed = True
         self._unsubscribe()
         for task in tuple(self._tasks):

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from app.core.history import NlvHistory
 from app.core.journal import OrderJournal
 from app.core.keychain import Keychain, KeychainError
@@ -43,6 +45,8 @@ class AppContext:
     #: the order journal and audit log, shared by every environment (rows carry the
     #: environment's name); None only when it could not be opened: trading is then read-only
     journal: OrderJournal | None = None
+    #: held while this Pennant owns the journal (released by ``close``)
+    journal_lock: FileLock | None = None
     _demo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def ensure_demo(self) -> None:
@@ -99,6 +103,8 @@ class AppContext:
         for resource in (self.history, self.journal):
             if resource is not None:
                 resource.close()
+        if self.journal_lock is not None:
+            self.journal_lock.release()
         self.keychain.close()
 
 
@@ -121,12 +127,35 @@ def build_context(
         notes.append(f"The local history could not be opened ({exc}); the net liquidation "
                      "chart will not be recorded in this session.")
         history = None
+    journal, lock = open_journal(data, notes)
+    return AppContext(store, settings, Keychain(), history, builtin_environments(),
+                      demo_provider=demo_provider, startup_notes=notes, journal=journal,
+                      journal_lock=lock)
+
+
+def open_journal(data: Path, notes: list[str]) -> tuple[OrderJournal | None, FileLock | None]:
+    """The order journal, held by this Pennant alone: a second Pennant on the same data folder
+    would check and send the same orders (one could call an order in flight in the other
+    "never received"), so it shows the accounts but does not trade. Problems go to ``notes``."""
+    data.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(data / "journal.lock")
     try:
-        journal: OrderJournal | None = OrderJournal(data / "journal.sqlite3")
-    except Exception as exc:  # locked, corrupt or newer: the portfolio still shows, no trading
+        lock.acquire(timeout=0)
+    except Timeout:
+        notes.append("Another Pennant is already running with the same data folder: this "
+                     "window shows your accounts but does not trade, so the two never send or "
+                     "check the same orders. Close the other one to trade here.")
+        return None, None
+    except OSError as exc:
+        log.error("order journal lock unavailable: %s", exc)
+        notes.append(f"The order journal could not be locked ({exc}); trading is unavailable "
+                     "in this session.")
+        return None, None
+    try:
+        return OrderJournal(data / "journal.sqlite3"), lock
+    except Exception as exc:  # corrupt or newer: the portfolio still shows, no trading
+        lock.release()
         log.error("order journal unavailable: %s", exc)
         notes.append(f"The order journal could not be opened ({exc}); Pennant cannot record "
                      "orders safely, so trading is unavailable in this session.")
-        journal = None
-    return AppContext(store, settings, Keychain(), history, builtin_environments(),
-                      demo_provider=demo_provider, startup_notes=notes, journal=journal)
+        return None, None

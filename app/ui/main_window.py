@@ -217,6 +217,7 @@ class MainWindow(Shell, WindowActions, TradeActions):
         return self.spawn(self._open_environment(name))
 
     async def _open_environment(self, name: str) -> None:
+        self._close_trading_windows()  # they belong to the connection being closed
         await self._close_terminal()
         self.banner.show_environment(name, self.context.label(name),
                                      self.context.environments.get(name))
@@ -522,12 +523,15 @@ class MainWindow(Shell, WindowActions, TradeActions):
         self.save_layout()
         super().closeEvent(event)
 
-    async def shutdown(self) -> None:
-        if shiboken6.isValid(self):  # a test may have deleted the window already
-            self.save_layout()
+    def _close_trading_windows(self) -> None:
         for window in (*self.tickets, *self.dialogs):
             if shiboken6.isValid(window):
                 window.close()
+
+    async def shutdown(self) -> None:
+        if shiboken6.isValid(self):  # a test may have deleted the window already
+            self.save_layout()
+        self._close_trading_windows()
         await self._close_terminal()
         for task in tuple(self._tasks):
             task.cancel()

@@ -284,6 +284,11 @@ class TradeActions:
     def new_order(self: MainWindow, draft: TicketDraft | None = None) -> QWidget | None:  # type: ignore[misc]
         """A new ticket window (several may be open) for the shown account."""
         desk, terminal, account_id = self.desk(), self.terminal, self.account_id
+        if terminal is not None and desk is None:
+            self.statusBar().showMessage(
+                "Trading is off in this window: "
+                + (" ".join(self.context.startup_notes) or "there is no order journal."), 12000)
+            return None
         if desk is None or terminal is None or account_id is None \
                 or terminal.session.state is not SessionState.CONNECTED:
             self.statusBar().showMessage("Connect to Webull and choose an account first.", 8000)

@@ -276,3 +276,59 @@ async def test_double_submit(rig: Rig) -> None:
     assert sent.state is IntentState.ACCEPTED
     assert rig.at_sim(request.key) == 1 and rig.wire.places == 1
 
+
+
+# ------------------------------------------------------------------ Pennant's own trouble
+
+
+async def test_a_closed_desk_sends_nothing(rig: Rig) -> None:
+    desk = await started(rig)
+    request = OrderRequest(rig.margin, (limit_buy(),))
+    preview = await desk.preview(request, None, None, ())
+    await desk.aclose()  # its Terminal closed (another environment opened); a ticket remains
+    assert desk.state is DeskState.READ_ONLY and "open a new ticket" in desk.why
+    with pytest.raises(SubmitRefused):
+        await desk.submit(preview, acknowledged=False)
+    assert rig.wire.places == 0 and rig.journal.get(request.key) is None
+
+
+async def test_a_failure_inside_pennant_while_sending_is_looked_up(
+        rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = await started(rig)
+    request = OrderRequest(rig.margin, (limit_buy(),))
+    preview = await desk.preview(request, None, None, ())
+
+    async def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
+
+    monkeypatch.setattr(rig.client, "place_order", broken)  # not a WebullError: Pennant's own
+    result = await desk.submit(preview, acknowledged=False)
+    assert result.state is IntentState.UNKNOWN and "Pennant failed while sending" in result.message
+    assert rig.at_sim(request.key) == 0
+
+
+async def test_a_second_pennant_on_the_same_journal_does_not_void_an_order_in_flight(
+        rig: Rig) -> None:
+    first = await started(rig)
+    arrived, release = asyncio.Event(), asyncio.Event()
+    inner = rig.wire.inner.handle_async_request
+
+    async def slow_place(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith(PLACE):
+            arrived.set()
+            await release.wait()  # Webull is slow to answer
+        return await inner(request)
+
+    rig.wire.inner.handle_async_request = slow_place  # type: ignore[method-assign]
+    request = OrderRequest(rig.margin, (limit_buy(),))
+    sending = asyncio.ensure_future(
+        first.submit(await first.preview(request, None, None, ()), acknowledged=False))
+    await arrived.wait()
+    second = rig.new_desk()  # another Pennant starts on the same journal meanwhile
+    await second.start()
+    assert final(rig, request.key) is IntentState.UNKNOWN  # in flight: not called absent
+    release.set()
+    result = await sending  # Webull's acceptance reaches the first: said, not an error
+    assert "Accepted by Webull" in result.message
+    await until(lambda: final(rig, request.key) is IntentState.PLACED)
+    assert rig.at_sim(request.key) == 1 and rig.wire.places == 1

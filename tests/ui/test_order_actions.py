@@ -519,6 +519,24 @@ def test_the_journal_lives_in_the_data_folder(tmp_path: Path) -> None:
         context.close()
 
 
+def test_a_second_pennant_on_the_same_data_folder_does_not_trade(tmp_path: Path) -> None:
+    first = build_context(tmp_path, None)
+    try:
+        second = build_context(tmp_path, None)  # another Pennant started meanwhile
+        try:
+            assert first.journal is not None and second.journal is None
+            assert any("Another Pennant is already running" in n for n in second.startup_notes)
+        finally:
+            second.close()
+    finally:
+        first.close()
+    third = build_context(tmp_path, None)  # the first one quit: the journal is free again
+    try:
+        assert third.journal is not None and not third.startup_notes
+    finally:
+        third.close()
+
+
 def test_order_phrases_name_the_order() -> None:
     from tests.ui.test_models import example_groups
 
@@ -583,3 +601,15 @@ def test_closing_a_futures_position_prices_it_on_the_contracts_tick(
 
     qtbot.waitUntil(lambda: ticket.draft.symbol == held.symbol and on_tick(), timeout=10_000)
     assert ticket.draft.closing
+
+
+def test_opening_another_connection_closes_the_tickets_of_the_old_one(
+        window: MainWindow, qtbot: Any) -> None:
+    ready(window, qtbot)
+    old_desk = window.desk()
+    window.new_order_action.trigger()
+    (ticket,) = window.tickets
+    window.open_environment("demo")  # a new connection: the old desk is closed
+    qtbot.waitUntil(lambda: window.tickets == [], timeout=10_000)
+    assert old_desk is not None
+    qtbot.waitUntil(lambda: old_desk.state is DeskState.READ_ONLY, timeout=10_000)
