@@ -51,6 +51,7 @@ from .trading_words import (
     blocked_why,
     links_in,
     not_ready_words,
+    others_words,
     plural,
     preview_problem,
     read_only_why,
@@ -184,10 +185,17 @@ class TradingDesk:
         """Look up every unresolved intent not already being sent or looked up; returns
         those still unknown, and sets the state accordingly."""
         still: list[Resolution] = []
+        mine = {a.account_id for a in self._portfolio.accounts}
+        others = 0
         for intent in self._journal.unresolved(self._environment):
             key = intent.client_order_id
             if self._sender.in_flight(key) or key in self._resolving:
                 continue  # this session's own flow is on it
+            if mine and intent.account_id not in mine:
+                # an order of another Webull sign-in on this computer: Webull answers its
+                # lookups only to that sign-in, so it is checked when that one signs in here
+                others += 1
+                continue
             resolution = await self._lookups.settle(key)
             if resolution.resolved:
                 self._publish_resolved(resolution, "resolve")
@@ -197,8 +205,10 @@ class TradingDesk:
             if still:
                 self._set(DeskState.BLOCKED, blocked_why(still))
             else:
-                self._set(DeskState.READY,
-                          absent_why(len(self._journal.absent(self._environment))))
+                why = absent_why(len(self._journal.absent(self._environment)))
+                if others:
+                    why = " ".join(filter(None, (why, others_words(others))))
+                self._set(DeskState.READY, why)
         return still
 
     def absent(self) -> list[Intent]:

@@ -261,3 +261,10 @@ def sent_words(outcome: SubmitOutcome) -> str:
         return (f"{message}. Pennant is looking the order up by its id and will say what "
                 "Webull has; it will not be sent twice.")
     return f"{message}."
+
+
+def others_words(count: int) -> str:
+    """READY's note about unresolved orders of another Webull sign-in (not checked here)."""
+    orders = "order" if count == 1 else "orders"
+    return (f"{count} unresolved {orders} of another Webull sign-in on this computer will be "
+            "checked when that sign-in connects.")

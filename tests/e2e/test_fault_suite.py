@@ -332,3 +332,15 @@ async def test_a_second_pennant_on_the_same_journal_does_not_void_an_order_in_fl
     assert "Accepted by Webull" in result.message
     await until(lambda: final(rig, request.key) is IntentState.PLACED)
     assert rig.at_sim(request.key) == 1 and rig.wire.places == 1
+
+
+async def test_another_sign_ins_unresolved_order_does_not_block_trading(rig: Rig) -> None:
+    alice = rig.sim.state.registry.user("alice")
+    theirs = alice.accounts[0].account_id  # Webull answers lookups of it only to alice
+    request = OrderRequest(theirs, (limit_buy(),))
+    rig.journal.record("demo", theirs, request.key, "place", request.body(), datetime.now(UTC))
+    rig.journal.move(request.key, IntentState.SENT, datetime.now(UTC))  # alice's Pennant died
+    desk = rig.new_desk()  # demo signs in on the same computer
+    await desk.start()
+    assert desk.state is DeskState.READY and "another Webull sign-in" in desk.why
+    assert final(rig, request.key) is IntentState.SENT  # kept for alice's next sign-in
