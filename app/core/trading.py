@@ -55,6 +55,8 @@ from .trading_words import (
     plural,
     preview_problem,
     read_only_why,
+    request_facts,
+    request_words,
     resolved_words,
     sent_words,
     settled_words,
@@ -263,18 +265,50 @@ class TradingDesk:
             raise SubmitRefused(f"Not sent: {why}")
         return await self._send(request, "place")
 
-    async def resubmit(self, key: str) -> TradeResult:
-        """Send an ABSENT intent again, same ids (offered only after a lookup found nothing)."""
-        why = self._not_ready()
+    def _absent_request(self, key: str) -> OrderRequest:
         intent = self._journal.get(key)
-        if why is None and intent is None:
-            why = f"there is no order {key} in the journal."
-        elif why is None and intent is not None and intent.state is not IntentState.ABSENT:
-            why = (f"this order is {intent.state.value}: only an order Webull never received "
-                   "is sent again.")
-        if why is not None or intent is None:
+        if intent is None:
+            raise SubmitRefused(f"Not sent: there is no order {key} in the journal.")
+        if intent.state is not IntentState.ABSENT:
+            raise SubmitRefused(f"Not sent: this order is {intent.state.value}: only an order "
+                                "Webull never received is sent again.")
+        return OrderRequest.from_body(intent.account_id, intent.request)
+
+    async def preview_resubmit(self, key: str) -> Preview:
+        """A fresh preview of an order Webull never received, as journaled (same ids): what
+        ``resubmit`` needs once the order's own preview is no longer current."""
+        problem = self._not_ready()
+        if problem is not None:
+            raise PreviewError(problem)
+        try:
+            request = self._absent_request(key)
+        except SubmitRefused as exc:
+            raise PreviewError(str(exc).removeprefix("Not sent: ")) from None
+        positions = self._portfolio.positions(request.account_id)
+        return await self._previewer.preview(request, request_facts(request, positions), None,
+                                             request_words(request), self.limits)
+
+    async def resubmit(self, key: str, preview: Preview | None = None, *,
+                       acknowledged: bool = False) -> TradeResult:
+        """Send an ABSENT intent again, same ids (offered only after a lookup found nothing).
+        Like any submit it needs a current preview: the order's own while it is fresh (Webull
+        turned it away moments ago), else one from ``preview_resubmit``."""
+        why = self._not_ready()
+        if why is not None:
             raise SubmitRefused(f"Not sent: {why}")
-        request = OrderRequest.from_body(intent.account_id, intent.request)
+        request = self._absent_request(key)
+        intent = self._journal.get(key)
+        assert intent is not None
+        if preview is None:
+            if self._now() - intent.created_at > self._max_age:
+                raise SubmitRefused("Not sent: this order was previewed more than "
+                                    f"{int(self._max_age.total_seconds())} s ago: preview it "
+                                    "again before sending it.")
+        else:
+            problem = preview_problem(preview, acknowledged, request.account_id, request.body(),
+                                      self._now(), self._max_age)
+            if problem is not None:
+                raise SubmitRefused(f"Not sent: {problem}")
         return await self._send(request, "resubmit")
 
     async def _send(self, request: OrderRequest, action: str) -> TradeResult:

@@ -35,7 +35,7 @@ from .events import SessionState
 from .journal import IntentState
 from .order_request import OrderRequest
 from .order_sender import SubmitOutcome
-from .precautions import Severity
+from .precautions import OrderFacts, Severity
 from .reconcile import Resolution
 from .trading_types import DeskState, Preview
 
@@ -268,3 +268,34 @@ def others_words(count: int) -> str:
     orders = "order" if count == 1 else "orders"
     return (f"{count} unresolved {orders} of another Webull sign-in on this computer will be "
             "checked when that sign-in connects.")
+
+
+def request_words(request: OrderRequest) -> tuple[str, ...]:
+    """A journaled order in plain words, one line per order (for previewing it again)."""
+    lines = []
+    for o in request.orders:
+        what = (f"${o.total_cash_amount:,.2f} of {o.symbol}" if o.total_cash_amount is not None
+                else f"{o.quantity} {o.symbol}")
+        terms = [o.order_type.value.replace("_", " ").lower()]
+        if o.limit_price is not None:
+            terms.append(f"limit {o.limit_price}")
+        if o.stop_price is not None:
+            terms.append(f"stop {o.stop_price}")
+        combo = "" if o.combo_type is ComboType.NORMAL else f" ({o.combo_type.value})"
+        lines.append(f"{o.side.value.title()} {what} · {' · '.join(terms)} · "
+                     f"{o.time_in_force.value}{combo}")
+    return tuple(lines)
+
+
+def request_facts(request: OrderRequest, positions: Mapping[str, Position]) -> OrderFacts:
+    """What the precautions can know of a journaled order: its own terms, and the last price
+    and size of the position it trades, when one is held."""
+    order = entry_orders(request)[0]
+    position = next((p for p in positions.values() if p.symbol == order.symbol
+                     and p.instrument_type == order.instrument_type), None)
+    multiplier = Decimal(100) if order.instrument_type is InstrumentType.OPTION else Decimal(1)
+    return OrderFacts(side=order.side, order_type=order.order_type, quantity=order.quantity,
+                      multiplier=multiplier, limit_price=order.limit_price,
+                      stop_price=order.stop_price, amount=order.total_cash_amount,
+                      last_price=position.last_price if position is not None else None,
+                      position_quantity=held(order, positions))

@@ -22,7 +22,14 @@ from app.core.portfolio import account_label
 from app.core.rows import OrderRow
 from app.core.settings import Settings
 from app.core.ticket import TicketDraft, draft_to_close
-from app.core.trading import DeskState, SubmitRefused, TradeEvent, TradingDesk
+from app.core.trading import (
+    DeskState,
+    Preview,
+    PreviewError,
+    SubmitRefused,
+    TradeEvent,
+    TradingDesk,
+)
 from app.webull.models import Position
 
 from . import theme
@@ -378,20 +385,33 @@ class TradeActions:
 
     # ------------------------------------------------------------------ orders from before
     def resend_intent(self: MainWindow, key: str) -> asyncio.Future[Any] | None:  # type: ignore[misc]
-        """Send an order Webull never received again, same ids; the outcome reaches the
-        activity log (and the strip drops it) through the desk's events."""
+        """Send an order Webull never received again, same ids — after a fresh preview of it,
+        like any order; the outcome reaches the activity log (and the strip drops it) through
+        the desk's events."""
         desk = self.desk()
         if desk is None:
             return None
-        self.statusBar().showMessage("Sending the order again, with the same id…", 8000)
+        self.statusBar().showMessage("Previewing the order again before sending it…", 8000)
 
-        async def send() -> None:
+        async def preview() -> None:
             try:
-                await desk.resubmit(key)
+                shown = await desk.preview_resubmit(key)
+            except PreviewError as exc:
+                self.note(exc.message)
+                return
+            from .preview_dialog import PreviewDialog
+
+            dialog = PreviewDialog(shown, self, submit_label="Send again")
+            dialog.accepted.connect(lambda: self.spawn(send(shown, dialog.acknowledged())))
+            self._keep(dialog)
+
+        async def send(shown: Preview, acknowledged: bool) -> None:
+            try:
+                await desk.resubmit(key, shown, acknowledged=acknowledged)
             except SubmitRefused as exc:
                 self.note(str(exc))
 
-        return self.spawn(send())
+        return self.spawn(preview())
 
     def dismiss_intent(self: MainWindow, key: str) -> None:  # type: ignore[misc]
         """Not sending it: the journal records the decision (the audit log keeps it)."""

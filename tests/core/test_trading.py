@@ -231,7 +231,9 @@ async def test_an_order_webull_never_got_is_offered_again_with_the_same_id(
     resolved = [e for e in recorder.of(TradeEvent) if e.action == "resolve"][-1]
     assert "send it again (same id)" in resolved.message
     assert [d.absent for d in recorder.of(DeskChanged)][-1] == 1
-    again = await desk.resubmit(key)
+    with pytest.raises(SubmitRefused, match="preview it again"):  # its preview is too old now
+        await desk.resubmit(key)
+    again = await desk.resubmit(key, await desk.preview_resubmit(key))
     assert again.state is IntentState.ACCEPTED and key in broker.orders
     assert [c[1] for c in broker.calls if c[0] == "place_order"] == [[key], [key]]
     assert desk.absent() == [] and desk.why == ""

@@ -27,7 +27,13 @@ from app.core.journal import IntentState
 from app.core.order_request import OrderRequest
 from app.core.reconcile import SETTLE
 from app.core.terminal import Terminal
-from app.core.trading import DeskState, SubmitRefused, TradeEvent, TradingDesk
+from app.core.trading import (
+    DeskState,
+    SubmitRefused,
+    TradeEvent,
+    TradeResult,
+    TradingDesk,
+)
 from app.demo import demo_connection
 from app.sim import SimServer
 from app.webull.ratelimit import RateLimiter
@@ -45,6 +51,12 @@ from tests.fakes import Recorder, until
 
 LOOKUP = "/trading/orders/get"
 HISTORY = "/trading/orders/historical-orders/list"
+
+
+async def send_again(desk: TradingDesk, key: str) -> TradeResult:
+    """The trader's Send again: a fresh preview of the journaled order (same ids), its warnings
+    acknowledged (a limit of 1.00 is far from AAPL's last price), then send."""
+    return await desk.resubmit(key, await desk.preview_resubmit(key), acknowledged=True)
 
 
 async def submitted(rig: Rig, desk: TradingDesk) -> tuple[str, IntentState]:
@@ -104,7 +116,7 @@ async def test_5xx_burst(rig: Rig, sim: SimServer, recorder: Recorder, committed
     assert rig.at_sim(key) == 0
     resolved = [e for e in recorder.of(TradeEvent) if e.action == "resolve"]
     assert "send it again (same id)" in resolved[-1].message
-    assert (await desk.resubmit(key)).state is IntentState.ACCEPTED
+    assert (await send_again(desk, key)).state is IntentState.ACCEPTED
     assert rig.at_sim(key) == 1 and rig.wire.places == 2 and final(rig, key) is \
         IntentState.ACCEPTED
 
@@ -115,7 +127,7 @@ async def test_429_storm(rig: Rig, sim: SimServer) -> None:
     key, state = await submitted(rig, desk)
     assert state is IntentState.ABSENT and rig.at_sim(key) == 0  # turned away: not placed
     assert (await desk.resubmit(key)).state is IntentState.ABSENT  # the storm goes on
-    assert (await desk.resubmit(key)).state is IntentState.ACCEPTED
+    assert (await send_again(desk, key)).state is IntentState.ACCEPTED
     assert rig.at_sim(key) == 1 and rig.wire.places == 3
 
     # an answer lost after the commit, then every lookup is told to slow down for a while
@@ -165,7 +177,7 @@ async def test_token_expiry_mid_submit(sim: SimServer, rig: Rig, bus: EventBus) 
         await sign_in(terminal)  # reconnect: the desk checks the journal, then trades
         await until(lambda: desk.state is DeskState.READY)
         assert [i.client_order_id for i in desk.absent()] == [request.key]
-        assert (await desk.resubmit(request.key)).state is IntentState.ACCEPTED
+        assert (await send_again(desk, request.key)).state is IntentState.ACCEPTED
         assert rig.at_sim(request.key) == 1 and wire.places == 2
         assert final(rig, request.key) is IntentState.ACCEPTED
     finally:
@@ -188,7 +200,7 @@ async def test_killed_between_journal_write_and_send(rig: Rig, left_as: IntentSt
     assert final(rig, request.key) is IntentState.ABSENT and rig.wire.places == 0
     assert [i.client_order_id for i in desk.absent()] == [request.key]
     assert "never reached Webull" in desk.why
-    assert (await desk.resubmit(request.key)).state is IntentState.ACCEPTED
+    assert (await send_again(desk, request.key)).state is IntentState.ACCEPTED
     assert rig.at_sim(request.key) == 1 and rig.wire.places == 1
     assert final(rig, request.key) is IntentState.ACCEPTED
 
@@ -207,7 +219,7 @@ async def test_started_again_at_once_waits_until_webull_could_have_shown_it(rig:
     await until(lambda: desk.state is DeskState.READY)  # the pauses move the desk's clock on
     assert rig.sleeps.slept >= SETTLE
     assert final(rig, request.key) is IntentState.ABSENT and rig.wire.places == 0
-    assert (await desk.resubmit(request.key)).state is IntentState.ACCEPTED
+    assert (await send_again(desk, request.key)).state is IntentState.ACCEPTED
     assert rig.at_sim(request.key) == 1 and rig.wire.places == 1
 
 

@@ -442,7 +442,16 @@ def test_send_again_places_the_order_with_the_same_id(
         connect(window, qtbot)
         qtbot.waitUntil(lambda: window.desk_strip.absent_keys() == [key], timeout=20_000)
         send, _dismiss = window.desk_strip.buttons_for(key)
-        click(qtbot, send)
+        click(qtbot, send)  # a fresh preview first, like any order
+        from app.ui.preview_dialog import PreviewDialog
+
+        qtbot.waitUntil(lambda: any(isinstance(d, PreviewDialog) for d in window.dialogs),
+                        timeout=15_000)
+        dialog = next(d for d in window.dialogs if isinstance(d, PreviewDialog))
+        assert journal.get(key).state is IntentState.ABSENT  # type: ignore[union-attr]
+        assert dialog.submit_button.text() == "Send again"
+        dialog.ack.setChecked(True)  # 30 % below the last price: a warning to acknowledge
+        dialog.submit()
         qtbot.waitUntil(lambda: journal.get(key).state is IntentState.ACCEPTED,  # type: ignore[union-attr]
                         timeout=15_000)
         qtbot.waitUntil(lambda: not window.desk_strip.isVisible(), timeout=5_000)
