@@ -33,10 +33,6 @@ class OrderRequest:
     def key(self) -> str:
         return self.orders[0].client_order_id
 
-    @property
-    def is_combo(self) -> bool:
-        return len(self.orders) > 1 or self.combo_id is not None
-
     def body(self) -> dict[str, Any]:
         """The request body without the account (what the journal keeps and previews bind)."""
         out: dict[str, Any] = {}

@@ -62,10 +62,6 @@ class OrderChanges:
         self._on_auth_error = on_auth_error
         self._busy: set[str] = set()
 
-    def busy(self, client_order_id: str) -> bool:
-        """A modify or cancel of this order is under way."""
-        return client_order_id in self._busy
-
     async def modify(self, account_id: str, modification: ModifyOrder) -> TradeResult:
         return await self._write("modify", account_id, modification.client_order_id,
                                  modification.to_wire(),
