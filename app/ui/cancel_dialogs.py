@@ -26,8 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.journal import IntentState
+from app.core.ticket_words import strategy_words
 from app.core.trading import SubmitRefused, TradeResult, TradingDesk
-from app.webull.models import ComboType, EntrustType, OrderItem, OrderType
+from app.webull.models import (
+    ComboType,
+    EntrustType,
+    InstrumentType,
+    OptionStrategy,
+    OptionType,
+    OrderItem,
+    OrderType,
+)
 
 from . import fmt
 
@@ -42,12 +51,32 @@ _TYPE_WORDS = {
 }
 
 
+def _option_words(item: OrderItem) -> str:
+    """What an option order trades, after its symbol (the underlying): the contract of a
+    single leg ("2026-12-04 405 Put"), else the strategy ("vertical spread")."""
+    strategy = item.option_strategy
+    options = [leg for leg in item.legs if leg.option_type is not None]
+    if (strategy in (None, OptionStrategy.SINGLE)) and len(options) == 1:
+        leg = options[0]
+        parts = [f"{leg.option_expire_date:%Y-%m-%d}" if leg.option_expire_date else "",
+                 fmt.quantity(leg.strike_price) if leg.strike_price is not None else "",
+                 "Call" if leg.option_type is OptionType.CALL else "Put"]
+        return " ".join(p for p in parts if p)
+    if strategy is not None and strategy is not OptionStrategy.SINGLE:
+        return strategy_words(strategy).lower()
+    return "option"
+
+
 def order_phrase(item: OrderItem) -> str:
-    """The order in a few words: ``Buy 10 AAPL limit 187.50``."""
+    """The order in a few words: ``Buy 10 AAPL limit 187.50``; an option order names its
+    contract or strategy (``Buy 1 SPY vertical spread limit 1.20``), so a price of 0.05
+    is never mistaken for a stock's."""
     if item.entrust_type is EntrustType.AMOUNT and item.total_cash_amount is not None:
         what = f"${fmt.money(item.total_cash_amount)} of {item.symbol}"
     else:
         what = f"{fmt.quantity(item.total_quantity)} {item.symbol}"
+    if item.instrument_type is InstrumentType.OPTION:
+        what = f"{what} {_option_words(item)}"
     parts = [fmt.words(item.side), what]
     if item.event_outcome is not None:
         parts.append(item.event_outcome.value.upper())

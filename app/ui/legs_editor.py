@@ -186,6 +186,22 @@ class LegsEditor(QWidget):
         self._build(len(template))
         self.set_legs(template)
 
+    def follow_side(self, side: Side) -> None:
+        """A single option takes the order's side and one contract per unit: its leg shows
+        that side and ratio 1, not editable, so the row never contradicts the order."""
+        if self._strategy is not OptionStrategy.SINGLE or len(self._rows) != 1:
+            return
+        row = self._rows[0]
+        index = row.side.findData(side.value)
+        if index >= 0 and index != row.side.currentIndex():
+            row.side.blockSignals(True)
+            row.side.setCurrentIndex(index)
+            row.side.blockSignals(False)
+        row.side.setEnabled(False)
+        row.side.setToolTip("A single option is bought or sold as the order's Side says")
+        row.ratio.setEnabled(False)
+        row.ratio.setToolTip("A single option: the order's quantity is the contracts")
+
     def set_number_format(self, fmt: NumberFormat) -> None:
         self._fmt = fmt
 
@@ -271,6 +287,7 @@ class LegsEditor(QWidget):
         for row in self._rows:
             for widget in row.widgets():
                 self.grid.removeWidget(widget)
+                widget.hide()  # gone now, not when the event loop gets to deleting it
                 widget.deleteLater()
         self._rows = [self._make_row(index) for index in range(count)]
 

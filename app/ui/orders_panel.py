@@ -120,6 +120,8 @@ class OrdersPanel(QWidget):
         self.history_model = HistoryModel(parent=self)
         history_box, self.history_view, self.history_proxy = make_table(self.history_model,
                                                                          parent=self)
+        # the newest order first, as in any log (the trader may sort by another column)
+        self.history_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         today = QDate.currentDate()
         self.start_date = QDateEdit(today.addDays(-7))
         self.end_date = QDateEdit(today)

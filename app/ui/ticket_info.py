@@ -34,7 +34,7 @@ def detail_words(info: InstrumentInfo) -> str:
 
 def title_words(info: InstrumentInfo) -> str:
     parts = [info.symbol]
-    if info.name:
+    if info.name and info.name.strip().upper() != info.symbol.upper():  # crypto: "ETHUSD"
         parts.append(info.name)
     detail = detail_words(info)
     if detail and detail not in info.name:

@@ -206,10 +206,11 @@ class InstrumentArea(OptionLegs, QWidget):
             self._wanted = symbol
             self.product.setCurrentIndex(self.product.findData(code))
             return
-        self.search.set_text(symbol)
         if draft.instrument is InstrumentType.EVENT:
+            self.search.set_text(event_of(symbol))  # the event; its market in the list below
             self._load_markets(symbol)
             return
+        self.search.set_text(symbol)
         self.lookup(symbol)
 
     # ------------------------------------------------------------------ choosing
@@ -232,6 +233,9 @@ class InstrumentArea(OptionLegs, QWidget):
     def _chosen(self, hit: object) -> None:
         symbol = str(getattr(hit, "symbol", ""))
         if self.kind is InstrumentType.EVENT:
+            # the field names the event; the market picked stays chosen in the market list,
+            # where the trader may pick another market of the same event
+            self.search.set_text(event_of(symbol))
             self._load_markets(symbol)
         else:
             self.lookup(symbol)
@@ -377,7 +381,9 @@ class InstrumentArea(OptionLegs, QWidget):
 
     def set_errors(self, errors: Mapping[str, str], shown: bool) -> None:
         """The symbol's and the legs' messages (the lookup's own failure comes first)."""
-        said = errors.get("symbol") or ("" if self.loading else errors.get("instrument", ""))
+        # "look it up first" waits while the trader is still choosing from the search list
+        choosing = self.loading or self.search.popup_visible()
+        said = errors.get("symbol") or ("" if choosing else errors.get("instrument", ""))
         symbol = self.lookup_error or (said if shown else "")
         self.symbol_error.setText(symbol)
         self.symbol_error.setVisible(bool(symbol))

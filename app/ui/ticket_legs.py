@@ -96,10 +96,16 @@ class OptionLegs(_Base):
                                    last_price=self.info.last_price if self.info else None,
                                    expiry=leg.expiry if leg is not None else None)
         picker.picked.connect(lambda pick, i=index: self._picked(i, pick))
-        picker.finished.connect(lambda _r: picker.deleteLater())
+        picker.finished.connect(lambda _r, p=picker: self._chain_closed(p))
         self.chain_picker = picker
         picker.show()
         return picker
+
+    def _chain_closed(self, picker: OptionChainPicker) -> None:
+        """A closed picker is deleted, and forgotten first (nothing may reach it after)."""
+        if self.chain_picker is picker:
+            self.chain_picker = None
+        picker.deleteLater()
 
     def _picked(self, index: int, pick: LegPick) -> None:
         if index < self.legs.count():

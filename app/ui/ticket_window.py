@@ -41,7 +41,7 @@ from app.core.trading import (
     Preview,
     TradingDesk,
 )
-from app.webull.models import Account, InstrumentType, Position
+from app.webull.models import Account, InstrumentType, Position, Side
 
 from . import ticket_choices as tc
 from .balances import BUYING_POWER
@@ -297,6 +297,8 @@ class TicketWindow(TicketFlow, QWidget):
             d = replace(d, strategy=self.area.current_strategy(), legs=self.area.leg_drafts())
         d, offer = tc.normalize(d, self.account, self.area.info)
         self.draft = d
+        if d.instrument is InstrumentType.OPTION and d.side in (Side.BUY, Side.SELL):
+            self.area.legs.follow_side(d.side)
         self.form.render(d, offer, tc.uses(d), self.fmt, self.area.info)
         try:
             self.built = build(d, self.area.info, self.account, self.ids, fmt=self.fmt,
