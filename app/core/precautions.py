@@ -27,6 +27,8 @@ class Limits:
     """The trader's precaution settings (on by default)."""
 
     max_order_value: Decimal | None = Decimal("100000")
+    #: futures are valued at their notional (one E-mini is ~$300k): a limit of their own
+    max_futures_order_value: Decimal | None = Decimal("2000000")
     max_order_value_severity: Severity = Severity.BLOCK
     max_quantity: Decimal | None = Decimal("10000")
     max_quantity_severity: Severity = Severity.ADVISE
@@ -54,7 +56,8 @@ class OrderFacts:
     tick: Decimal | None = None
     #: the position this order reduces (signed: negative = short), None if none
     position_quantity: Decimal | None = None
-    closing: bool = False  # the trader opened the ticket to close a position
+    closing: bool = False  # the order reduces a held position (or was opened to close one)
+    futures: bool = False  # valued at the contract's notional: the futures limit applies
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,17 @@ def order_value(facts: OrderFacts) -> Decimal | None:
 def check(facts: OrderFacts, limits: Limits = Limits()) -> list[Finding]:  # noqa: B008
     """Every precaution this order trips, blocking ones first."""
     out: list[Finding] = []
+    # the size limits guard against opening too much: an order that only reduces a held
+    # position lowers the risk, and must never be kept from closing it
+    only_reduces = (facts.closing and facts.position_quantity is not None
+                    and facts.quantity is not None
+                    and facts.quantity <= abs(facts.position_quantity))
     value = order_value(facts)
-    over = value_finding(value, limits) if value is not None else None
+    over = value_finding(value, limits, futures=facts.futures) \
+        if value is not None and not only_reduces else None
     if over is not None:
         out.append(over)
-    if limits.max_quantity is not None and facts.quantity is not None \
+    if limits.max_quantity is not None and facts.quantity is not None and not only_reduces \
             and facts.quantity > limits.max_quantity:
         out.append(Finding("max_quantity", limits.max_quantity_severity,
                            f"{facts.quantity:,f} is more than your limit of "
@@ -96,13 +105,15 @@ def check(facts: OrderFacts, limits: Limits = Limits()) -> list[Finding]:  # noq
     return sorted(out, key=lambda f: f.severity is not Severity.BLOCK)
 
 
-def value_finding(value: Decimal, limits: Limits) -> Finding | None:
+def value_finding(value: Decimal, limits: Limits, *, futures: bool = False) -> Finding | None:
     """The max-order-value check on a known value (the order's own, or the broker's quote)."""
-    if limits.max_order_value is None or value <= limits.max_order_value:
+    limit = limits.max_futures_order_value if futures else limits.max_order_value
+    if limit is None or value <= limit:
         return None
+    kind = "futures " if futures else ""
     return Finding("max_order_value", limits.max_order_value_severity,
-                   f"The order is worth about {value:,.2f}, above your limit of "
-                   f"{limits.max_order_value:,.2f}.")
+                   f"The order is worth about {value:,.2f}, above your {kind}limit of "
+                   f"{limit:,.2f}.")
 
 
 def unknown_value_finding(limits: Limits) -> Finding | None:
@@ -169,7 +180,7 @@ def _oversized_close(facts: OrderFacts) -> str | None:
 
 # ---------------------------------------------------------------------------- as settings
 
-_AMOUNTS = ("max_order_value", "max_quantity", "max_deviation_pct")
+_AMOUNTS = ("max_order_value", "max_futures_order_value", "max_quantity", "max_deviation_pct")
 _SEVERITIES = ("max_order_value_severity", "max_quantity_severity", "deviation_severity",
                "wrong_side_stop_severity", "oversized_close_severity")
 

@@ -327,7 +327,8 @@ class _Builder:
             multiplier = Decimal(100)  # a standard contract when the chain names none
         return OrderFacts(side, order_type, qty, multiplier, prices.get("limit_price"),
                           prices.get("stop_price"), amount, last, tick, reduced,
-                          self.d.closing or reduced is not None)
+                          self.d.closing or reduced is not None,
+                          futures=self.kind is InstrumentType.FUTURES)
 
     # ------------------------------------------------------------------ classes
     def _equity(self) -> OrderFacts | None:

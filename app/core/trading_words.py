@@ -298,4 +298,6 @@ def request_facts(request: OrderRequest, positions: Mapping[str, Position]) -> O
                       multiplier=multiplier, limit_price=order.limit_price,
                       stop_price=order.stop_price, amount=order.total_cash_amount,
                       last_price=position.last_price if position is not None else None,
-                      position_quantity=held(order, positions))
+                      position_quantity=held(order, positions),
+                      closing=opens(order, held(order, positions)) is False,
+                      futures=order.instrument_type is InstrumentType.FUTURES)

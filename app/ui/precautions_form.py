@@ -78,6 +78,8 @@ class PrecautionsForm(QGroupBox):
         super().__init__("Order precautions (checked before every Submit)", parent)
         self._fmt = fmt or locale_number_format()
         self.order_value = _Row(True, "off", self)
+        self.futures_value = _Row(True, "off", self)
+        self.futures_value.severity.hide()  # one severity for both value limits
         self.quantity = _Row(True, "off", self)
         self.deviation_pct = _Row(True, "off", self)
         self.deviation_ticks = QLineEdit(self)
@@ -95,6 +97,7 @@ class PrecautionsForm(QGroupBox):
         form = QFormLayout(self)
         form.addRow(note)
         form.addRow("Largest order value ($)", self.order_value)
+        form.addRow("… futures, at notional ($)", self.futures_value)
         form.addRow("Largest quantity per order", self.quantity)
         form.addRow("Price away from last (%)", self.deviation_pct)
         form.addRow("… or away from last (ticks)", self.deviation_ticks)
@@ -105,6 +108,7 @@ class PrecautionsForm(QGroupBox):
 
     def set_limits(self, limits: Limits) -> None:
         for row, value in ((self.order_value, limits.max_order_value),
+                           (self.futures_value, limits.max_futures_order_value),
                            (self.quantity, limits.max_quantity),
                            (self.deviation_pct, limits.max_deviation_pct)):
             assert row.edit is not None
@@ -125,6 +129,7 @@ class PrecautionsForm(QGroupBox):
         ok = True
         values: dict[str, Decimal | None] = {}
         for name, row in (("max_order_value", self.order_value),
+                          ("max_futures_order_value", self.futures_value),
                           ("max_quantity", self.quantity),
                           ("max_deviation_pct", self.deviation_pct)):
             assert row.edit is not None

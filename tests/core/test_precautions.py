@@ -87,3 +87,25 @@ def test_findings_are_sorted_blocking_first_and_never_crash(last: D, limit: D, q
     severities = [f.severity for f in found]
     assert severities == sorted(severities, key=lambda s: s is not Severity.BLOCK)
     assert all(f.message for f in found)
+
+
+def test_closing_a_position_is_never_kept_back_by_the_size_limits() -> None:
+    big = facts(side=Side.SELL, quantity=D("20000"), limit_price=D("100"), last_price=D("100"),
+                position_quantity=D("20000"), closing=True)
+    assert check(big) == []  # $2M and 20,000 shares, but it only reduces what is held
+    more = facts(side=Side.SELL, quantity=D("20001"), limit_price=D("100"),
+                 last_price=D("100"), position_quantity=D("20000"), closing=True)
+    assert {"max_order_value", "max_quantity", "oversized_close"} <= names(check(more))
+
+
+def test_futures_are_measured_against_their_own_notional_limit() -> None:
+    es = facts(quantity=D("2"), multiplier=D("50"), limit_price=D("6875.25"),
+               last_price=D("6875.25"), tick=D("0.25"), futures=True)
+    assert check(es) == []  # $687,525 notional: under the futures limit of $2,000,000
+    six = facts(quantity=D("6"), multiplier=D("50"), limit_price=D("6875.25"),
+                last_price=D("6875.25"), tick=D("0.25"), futures=True)
+    found = check(six)
+    assert names(found) == {"max_order_value"} and blocking(found)
+    assert "futures limit of 2,000,000.00" in found[0].message
+    assert check(facts(quantity=D("2"), multiplier=D("50"), limit_price=D("6875.25"),
+                       last_price=D("6875.25")))  # the same figures as a stock order: blocked

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from app.core.precautions import Limits
 from app.core.ticket import ModifyField
 from app.sim import SimServer
 from app.ui.main_window import MainWindow
@@ -28,15 +27,11 @@ def sim() -> Iterator[SimServer]:
         yield server
 
 
-#: a futures trader's order value limit: one E-mini or gold contract is worth $300,000 and
-#: more, above the default limit of $100,000 (which blocks even closing one)
-FUTURES_LIMITS = Limits(max_order_value=Decimal("2000000"))
-
-
 @pytest.fixture
 def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
            sim: SimServer) -> Iterator[MainWindow]:
-    yield from flows.open_window(qtbot, loop, tmp_path, sim, FUTURES_LIMITS)
+    # the default precautions: futures are measured against their own notional limit
+    yield from flows.open_window(qtbot, loop, tmp_path, sim)
 
 
 def futures_ticket(window: MainWindow, qtbot: Any, product: str, month: int = 0
