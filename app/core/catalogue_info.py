@@ -157,6 +157,7 @@ def stock_info(item: StockInstrument, portfolio: Portfolio | None = None) -> Ins
         instrument=InstrumentType.EQUITY, symbol=item.symbol, name=item.name or "",
         lot_size=lot, tick=None, fractionable=fractionable,
         shortable=bool(item.shortable), multiplier=Decimal(1),
+        overnight=item.overnight_trading_supported,
         min_quantity=FRACTIONAL_MIN_QTY if fractionable else lot,
         min_amount=FRACTIONAL_MIN_AMOUNT if fractionable else None,
         last_price=price, last_price_source=source, **status)

@@ -100,6 +100,8 @@ class InstrumentInfo:
     why_not_tradable: str = ""
     #: only closing trades are allowed (Webull's tradable status CO): sales, not buys
     closing_only: bool = False
+    #: stocks: whether the overnight (NIGHT) session trades it (None: Webull did not say)
+    overnight: bool | None = None
     #: the last price Pennant knows, and where it comes from (None: none known)
     last_price: Decimal | None = None
     last_price_source: str = ""
@@ -261,6 +263,10 @@ class _Builder:
                 and self.kind is not InstrumentType.OPTION:
             self.f.fail("side", self.info.why_not_tradable
                         or f"{self.info.symbol} can only be sold for now (closing only)")
+        if self.session is TradingSession.NIGHT and self.info.overnight is False \
+                and "session" not in self.f.errors:
+            self.f.fail("session", f"{self.info.symbol or 'This stock'} does not trade in the "
+                                   "overnight session: choose Core or All")
         if d.side is Side.SHORT and "side" not in self.f.errors and not self.info.shortable:
             self.f.fail("side", f"{self.info.symbol or 'This stock'} cannot be sold short "
                                 "(no shares to borrow)")

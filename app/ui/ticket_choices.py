@@ -128,7 +128,11 @@ def normalize(draft: TicketDraft, account: Account, info: InstrumentInfo | None 
     d = replace(d, entrust=_pick(d.entrust, entrusts))  # type: ignore[arg-type]
     _note(notes, "entrust", [_amount_note(cap, _choice(d, legs, entrust=e), info)
                              for e in cap.entrust if e not in entrusts])
-    sessions = cap.sessions
+    sessions = tuple(t for t in cap.sessions
+                     if not (t is TradingSession.NIGHT and info is not None
+                             and info.overnight is False))
+    if len(sessions) < len(cap.sessions) and info is not None:
+        notes["session"] = f"{info.symbol} does not trade in the overnight session"
     d = replace(d, session=_pick(d.session or (sessions[0] if sessions else None), sessions)
                 if sessions else None)  # type: ignore[arg-type]
     brackets = tuple(b for b, combos in BRACKET_COMBOS.items()

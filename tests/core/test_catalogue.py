@@ -476,3 +476,11 @@ async def test_forgetting_drops_what_was_read_and_stops_reads(catalogue: Catalog
     third = asyncio.ensure_future(catalogue.futures_months("ES"))  # shares the new read
     client.gate.set()
     assert await again == await third and client.count("futures") == 2
+
+
+def test_stock_info_says_whether_the_overnight_session_trades_it() -> None:
+    from app.core.catalogue import stock_info
+
+    assert stock_info(stock("AAPL", "APPLE INC", overnight_trading_supported=True)).overnight
+    assert stock_info(stock("XYZ", "XYZ", overnight_trading_supported=False)).overnight is False
+    assert stock_info(stock("ABC", "ABC")).overnight is None  # not said: Webull decides

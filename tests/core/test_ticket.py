@@ -224,6 +224,17 @@ def test_sessions_and_times_in_force() -> None:
         "tif": "Limit orders for stocks & etfs are DAY or GTC only"}
 
 
+def test_the_overnight_session_only_for_stocks_that_trade_in_it() -> None:
+    from dataclasses import replace
+
+    night = stock(session=TradingSession.NIGHT)
+    assert ok(build(night, replace(AAPL, overnight=True), MARGIN, IDS)).request
+    assert ok(build(night, AAPL, MARGIN, IDS)).request  # Webull did not say: Webull decides
+    refused = errors(build(night, replace(AAPL, overnight=False), MARGIN, IDS))
+    assert refused == {"session": "AAPL does not trade in the overnight session: choose Core "
+                                  "or All"}
+
+
 def test_trailing_stops_by_amount_and_by_percent() -> None:
     dollars = ok(build(stock(side=S, order_type=TRAIL, trailing_step="2.50"), AAPL, MARGIN,
                        IDS))
