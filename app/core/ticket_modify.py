@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from app.webull.models import (
     Account,
     EntrustType,
+    EventOutcome,
     InstrumentType,
     ModifyLeg,
     ModifyOrder,
@@ -35,6 +36,7 @@ from app.webull.models import (
 )
 
 from .order_request import OrderRequest
+from .precautions import OrderFacts
 from .ticket_input import NumberFormat, format_plain
 from .ticket_options import close_legs
 from .ticket_words import (
@@ -93,6 +95,8 @@ class ModifyResult:
     preview_request: OrderRequest | None  # the order as it would stand, for a preview
     errors: dict[str, str] = field(default_factory=dict)
     words: tuple[str, ...] = ()  # "Limit 150.00 → 149.50", …
+    #: the order as it would stand, for the precautions (None when nothing is to be sent)
+    facts: OrderFacts | None = None
 
 
 F = ModifyField
@@ -144,9 +148,12 @@ def modify_rules(item: OrderItem) -> ModifyRules:
 
 def build_modify(item: OrderItem, draft: ModifyDraft, instrument: InstrumentInfo | None,
                  account_id: str, preview_id: str, *,
-                 fmt: NumberFormat = NumberFormat()) -> ModifyResult:  # noqa: B008
+                 fmt: NumberFormat = NumberFormat(),  # noqa: B008
+                 position: Position | None = None) -> ModifyResult:
     """The replace of ``item`` with ``draft``'s changes (only what differs), its preview
-    request and its words — or messages keyed by ModifyDraft field ("order": the whole)."""
+    request, its words and the facts the precautions check (``position``: what the account
+    holds of the instrument, if known) — or messages keyed by ModifyDraft field ("order": the
+    whole)."""
     rules = modify_rules(item)
     if rules.why_not:
         return ModifyResult(None, None, {"order": rules.why_not})
@@ -166,7 +173,47 @@ def build_modify(item: OrderItem, draft: ModifyDraft, instrument: InstrumentInfo
     except ValidationError as exc:
         return ModifyResult(None, None, {"order": str(exc.errors()[0]["msg"])})
     return ModifyResult(modification, _preview(item, changes, account_id, preview_id), {},
-                        tuple(words))
+                        tuple(words), modify_facts(item, changes, instrument, position))
+
+
+def modify_facts(item: OrderItem, changes: dict[str, Any], info: InstrumentInfo | None,
+                 position: Position | None = None) -> OrderFacts:
+    """The order as it would stand after ``changes``, for the precautions: a change can
+    make an order too big or move its price far from the market like a new one can."""
+    kind = item.instrument_type or InstrumentType.EQUITY
+    order_type = changes.get("order_type", item.order_type)
+    amount = item.total_cash_amount if item.entrust_type is EntrustType.AMOUNT else None
+    last = info.last_price if info is not None else None
+    if kind is InstrumentType.OPTION:
+        last = None  # the catalogue's price is the underlying's, not the contract's
+    elif kind is InstrumentType.EVENT and last is not None \
+            and item.event_outcome is EventOutcome.NO:
+        last = 1 - last
+    tick = info.tick if info is not None and info.tick else (
+        default_tick(kind, last) if last else None)
+    multiplier = info.multiplier if info is not None and kind in (
+        InstrumentType.OPTION, InstrumentType.FUTURES) else Decimal(1)
+    if kind is InstrumentType.OPTION and multiplier <= 1:
+        multiplier = Decimal(100)  # a standard contract when the chain names none
+    held = None
+    if position is not None and kind is not InstrumentType.OPTION \
+            and position.instrument_type == kind and position.symbol == item.symbol \
+            and (kind is not InstrumentType.EVENT or position.event_outcome == item.event_outcome):
+        quantity = position.quantity
+        if (item.side is Side.SELL and quantity > 0) or (item.side is Side.BUY and quantity < 0):
+            held = quantity  # the order reduces what is held
+    intent = item.position_intent.value if item.position_intent is not None else ""
+    return OrderFacts(
+        side=item.side, order_type=order_type,
+        quantity=None if amount is not None else changes.get("quantity", item.total_quantity),
+        multiplier=multiplier,
+        limit_price=changes.get("limit_price", item.limit_price)
+        if order_type in (LMT, STPLMT) else None,
+        stop_price=changes.get("stop_price", item.stop_price)
+        if order_type in (STP, STPLMT) else None,
+        amount=amount, last_price=last, tick=tick, position_quantity=held,
+        closing=held is not None or intent.endswith("_TO_CLOSE"),
+        futures=kind is InstrumentType.FUTURES)
 
 
 def _changes(f: Fields, item: OrderItem, draft: ModifyDraft, info: InstrumentInfo | None,

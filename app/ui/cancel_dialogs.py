@@ -93,13 +93,21 @@ def order_phrase(item: OrderItem) -> str:
     return " ".join(parts)
 
 
+#: every request spawn_for started and that has not ended yet (strong references)
+RUNNING: set[asyncio.Future[Any]] = set()
+
+
 def spawn_for(widget: QWidget, coro: Coroutine[Any, Any, Any],
               done: Callable[[Any, BaseException | None], None]) -> asyncio.Future[Any]:
     """Run ``coro`` on the running loop; ``done(result, error)`` runs on the GUI thread only if
-    ``widget`` still exists (a dialog closed meanwhile just lets the request finish)."""
+    ``widget`` still exists (a dialog closed meanwhile just lets the request finish). The task
+    is kept in ``RUNNING`` until it ends: the loop holds tasks only weakly, and a request
+    collected half-way would leave an order's outcome unsaid."""
     task = asyncio.ensure_future(coro)
+    RUNNING.add(task)
 
     def finished(t: asyncio.Future[Any]) -> None:
+        RUNNING.discard(t)
         if t.cancelled() or not shiboken6.isValid(widget):
             return
         error = t.exception()

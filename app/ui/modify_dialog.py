@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.core.catalogue import Catalogue
 from app.core.journal import IntentState
+from app.core.portfolio import Portfolio
 from app.core.ticket import (
     InstrumentInfo,
     ModifyDraft,
@@ -43,6 +44,7 @@ from app.webull.models import (
     ModifyOrder,
     OrderItem,
     OrderType,
+    Position,
     TimeInForce,
     TrailingType,
 )
@@ -75,9 +77,12 @@ class ModifyDialog(QDialog):
 
     def __init__(self, desk: TradingDesk, catalogue: Catalogue | None, item: OrderItem,
                  account_id: str, parent: QWidget | None = None, *,
-                 number_format: NumberFormat | None = None) -> None:
+                 number_format: NumberFormat | None = None,
+                 portfolio: Portfolio | None = None) -> None:
         super().__init__(parent)
         self.desk, self.catalogue, self.item, self.account_id = desk, catalogue, item, account_id
+        #: what the account holds (the precautions tell a closing order from an opening one)
+        self.portfolio = portfolio
         self.number_format = number_format or NumberFormat()
         self.rules = modify_rules(item)
         self.info: InstrumentInfo | None = None
@@ -283,7 +288,7 @@ class ModifyDialog(QDialog):
         if not self.preview_button.isEnabled():
             return
         built = build_modify(self.item, self.draft(), self.info, self.account_id,
-                             self.preview_id, fmt=self.number_format)
+                             self.preview_id, fmt=self.number_format, position=self._position())
         self.last_build = built
         for name, label in self.errors.items():
             message = built.errors.get(name.value, "")
@@ -302,7 +307,8 @@ class ModifyDialog(QDialog):
         # the order being changed heads the preview; the changes follow, indented
         words = (f"Modify {order_phrase(self.item)}", *(f"  {w}" for w in built.words))
         spawn_for(self, self.desk.preview_modify(self.item, built.modification,
-                                                 built.preview_request, words),
+                                                 built.preview_request, words,
+                                                 facts=built.facts),
                   lambda preview, error: self._previewed(preview, error, built.modification))
 
     def _previewed(self, preview: Preview | None, error: BaseException | None,
@@ -342,14 +348,25 @@ class ModifyDialog(QDialog):
             self.outcome.show_text(failure_text("change", error or RuntimeError("no answer")),
                                    error=True)
             return
-        rejected = result.state is IntentState.REJECTED
-        if rejected:  # nothing changed at Webull: the trader may correct it and try again
+        # refused by Webull's rules (REJECTED) or turned away before it counted (ABSENT: a
+        # 429 or an expired sign-in): nothing changed at Webull, so it may be tried again
+        rejected = result.state in (IntentState.REJECTED, IntentState.ABSENT)
+        if rejected:
             self.preview_id = uuid4().hex
         else:
             self.result_value = result
         self._set_busy(False)
         self.outcome.show_text(result.message, error=rejected, links=result.links)
         self.completed.emit(result)
+
+    def _position(self) -> Position | None:
+        if self.portfolio is None:
+            return None
+        kind = self.item.instrument_type or InstrumentType.EQUITY
+        return next((p for p in self.portfolio.positions(self.account_id).values()
+                     if p.symbol == self.item.symbol and p.instrument_type == kind
+                     and (kind is not InstrumentType.EVENT
+                          or p.event_outcome == self.item.event_outcome)), None)
 
     def outcome_text(self) -> str:
         return "" if self.outcome.isHidden() else self.outcome.plain

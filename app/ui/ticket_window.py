@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.core.capabilities import CAPABILITIES, instruments_for
 from app.core.catalogue import Catalogue
+from app.core.journal import IntentState
 from app.core.portfolio import Portfolio, account_label
 from app.core.ticket import BuildResult, TicketDraft, TicketIds, build
 from app.core.ticket_input import NumberFormat
@@ -84,6 +85,11 @@ class TicketWindow(TicketFlow, QWidget):
         self.built: BuildResult | None = None
         self.preview_value: Preview | None = None
         self.preview_dialog: PreviewDialog | None = None
+        self.resend_dialog: PreviewDialog | None = None  # the preview of "Send again"
+        #: the last order this ticket sent, while its outcome holds the ticket (ticket_flow)
+        self.last_key = ""
+        self.last_state: IntentState | None = None
+        self._following = False  # awaiting the desk's lookup of ``last_key``
         self.busy = ""  # "preview" | "submit" | "": one request at a time
         self.touched: set[str] = set()
         self.show_all_errors = False
@@ -151,7 +157,12 @@ class TicketWindow(TicketFlow, QWidget):
         self.resend_button.setAutoDefault(False)
         self.resend_button.clicked.connect(self.resend)
         self.resend_button.hide()
-        self._resend_key = ""
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.setAutoDefault(False)
+        self.dismiss_button.setToolTip("Do not send this order: the audit log keeps the "
+                                       "decision")
+        self.dismiss_button.clicked.connect(self.dismiss)
+        self.dismiss_button.hide()
         self.reason = QLabel()
         self.reason.setObjectName("dataAge")
         self.reason.setWordWrap(True)
@@ -177,7 +188,11 @@ class TicketWindow(TicketFlow, QWidget):
         layout.addWidget(self.tabs)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.status)
-        layout.addWidget(self.resend_button, 0, Qt.AlignmentFlag.AlignLeft)
+        pending = QHBoxLayout()
+        pending.addWidget(self.resend_button)
+        pending.addWidget(self.dismiss_button)
+        pending.addStretch(1)
+        layout.addLayout(pending)
         layout.addLayout(footer)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -354,6 +369,9 @@ class TicketWindow(TicketFlow, QWidget):
             return "Asking Webull for a preview…"
         if self.busy == "submit":
             return "Sending the order to Webull…"
+        pending = self.pending_why()
+        if pending:
+            return pending
         if self.preview_dialog is not None:
             return "The preview is open."
         built = self.built
@@ -384,6 +402,7 @@ class TicketWindow(TicketFlow, QWidget):
 
     def _tick(self) -> None:
         self._show_buying_power()
+        self._check_pending()
         self._update_actions()
 
     # ------------------------------------------------------------------ keyboard and closing
@@ -394,8 +413,9 @@ class TicketWindow(TicketFlow, QWidget):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if self.preview_dialog is not None:
-            self.preview_dialog.reject()
+        for dialog in (self.preview_dialog, self.resend_dialog):
+            if dialog is not None:
+                dialog.reject()
         if self.area.chain_picker is not None:
             self.area.chain_picker.close()
         self._timer.stop()

@@ -280,6 +280,9 @@ class TradeActions:
             account = self.terminal.portfolio.account(event.account_id)
             label = account_label(account) if account is not None else ""
         activity = self.activity.add_trade(event, label)
+        for ticket in tuple(self.tickets):  # a ticket follows the order it sent
+            if shiboken6.isValid(ticket):
+                ticket.on_trade(event)  # type: ignore[attr-defined]
         if activity.kind is ActivityKind.REJECTED:
             self.tray.notify(activity)
         if event.state in (IntentState.ACCEPTED, IntentState.PLACED) and \
@@ -366,7 +369,8 @@ class TradeActions:
         from .numbers import locale_number_format
 
         return self._keep(ModifyDialog(desk, terminal.catalogue, row.item, account_id, self,
-                                       number_format=locale_number_format()))
+                                       number_format=locale_number_format(),
+                                       portfolio=terminal.portfolio))
 
     def cancel_order(self: MainWindow, row: OrderRow) -> QDialog | None:  # type: ignore[misc]
         desk, account_id = self.desk(), self.account_id

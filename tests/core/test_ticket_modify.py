@@ -34,6 +34,7 @@ from app.webull.models import (
     TimeInForce,
     TradingSession,
 )
+from tests.core.test_ticket import AAPL as AAPL_INFO
 from tests.core.test_ticket import BTC, CRYPTO, CUTS, ES, EVENTS, FUTURES, MARGIN, ok
 
 F = ModifyField
@@ -354,3 +355,58 @@ def test_no_estimate_without_a_price_or_for_what_webull_previews() -> None:
                                          order_type="MARKET", time_in_force="DAY",
                                          quantity=Decimal(1)),))
     assert estimate_locally(stock, unknown) is None
+
+
+# ---------------------------------------------------------------------------- precautions
+
+def test_a_change_carries_the_order_as_it_would_stand_for_the_precautions() -> None:
+    from app.core.precautions import Limits, check
+
+    result = build_modify(item(), ModifyDraft(quantity="20", limit_price="150"), AAPL_INFO,
+                          "A1", "p1")
+    facts = result.facts
+    assert facts is not None
+    assert (facts.side, facts.order_type, facts.quantity, facts.limit_price, facts.stop_price,
+            facts.last_price, facts.multiplier, facts.closing, facts.futures) == (
+        Side.BUY, LMT, Decimal(20), Decimal(150), None, Decimal("187.40"), Decimal(1), False,
+        False)
+    # 150 is ~20% under the last price: the deviation precaution speaks up
+    assert [f.check for f in check(facts, Limits())] == ["price_deviation"]
+    to_market = build_modify(item(), ModifyDraft(order_type=MKT), AAPL_INFO, "A1", "p1").facts
+    assert to_market is not None and to_market.limit_price is None
+    assert build_modify(item(), ModifyDraft(), AAPL_INFO, "A1", "p1").facts is None
+
+
+def test_futures_changes_are_valued_at_the_contracts_notional() -> None:
+    from app.core.precautions import Limits, check
+
+    order = item(instrument_type="FUTURES", symbol="ESZ6", limit_price="6600.25",
+                 support_trading_session=None, total_quantity="1")
+    facts = build_modify(order, ModifyDraft(quantity="10"), ES, "A1", "p1").facts
+    assert facts is not None and facts.futures and facts.multiplier == Decimal(50)
+    assert facts.tick == Decimal("0.25")
+    # 10 × 6600.25 × 50 = 3,300,125: above the futures limit of 2,000,000
+    assert [f.check for f in check(facts, Limits())] == ["max_order_value"]
+
+
+def test_a_change_to_a_closing_order_knows_the_position() -> None:
+    from app.core.precautions import Limits, check
+
+    sell = item(side="SELL", total_quantity="100", limit_price="187.50")
+    long = held("EQUITY", "AAPL", "20000", "187.40")
+    facts = build_modify(sell, ModifyDraft(quantity="15000"), AAPL_INFO, "A1", "p1",
+                         position=long).facts
+    assert facts is not None and facts.closing and facts.position_quantity == Decimal(20000)
+    assert check(facts, Limits()) == []  # closing is never kept back by the size limits
+    bigger = build_modify(sell, ModifyDraft(quantity="25000"), AAPL_INFO, "A1", "p1",
+                          position=long).facts
+    assert bigger is not None
+    assert "oversized_close" in [f.check for f in check(bigger, Limits())]
+    # a buy while long adds to the position: not closing
+    adds = build_modify(item(), ModifyDraft(quantity="11"), AAPL_INFO, "A1", "p1",
+                        position=long).facts
+    assert adds is not None and not adds.closing and adds.position_quantity is None
+    option = build_modify(option_item(position_intent="SELL_TO_CLOSE"),
+                          ModifyDraft(quantity="3"), None, "A1", "p1").facts
+    assert option is not None and option.closing and option.multiplier == Decimal(100)
+    assert option.last_price is None  # the catalogue's price is the underlying's

@@ -219,6 +219,9 @@ def test_modify_a_limit_price_with_its_preview(window: MainWindow, qtbot: Any,
     qtbot.waitUntil(lambda: dialog.preview_dialog is not None, timeout=15_000)
     preview = dialog.preview_dialog
     assert preview is not None
+    # the simulator's working order sits far below the market: the precautions say so
+    assert [f.check for f in preview.preview.findings] == ["price_deviation"]  # type: ignore[attr-defined]
+    preview.ack.setChecked(True)  # type: ignore[attr-defined]
     send = next(b for b in preview.findChildren(QPushButton) if b.text() == "Send change")
     qtbot.waitUntil(send.isEnabled, timeout=5_000)
     click(qtbot, send)

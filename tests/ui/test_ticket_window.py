@@ -476,8 +476,13 @@ def test_absent_order_can_be_sent_again_with_the_same_id(make: Any, qtbot: Any,
     result = submit_with(ticket, qtbot)
     assert ticket.status.plain.startswith("Webull never received this order")
     assert ticket.resend_button.isVisibleTo(ticket)
+    assert not ticket.preview_button.isEnabled()  # not another order until this one is done
+    qtbot.mouseClick(ticket.resend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ticket.resend_dialog is not None, timeout=5_000)
+    dialog = ticket.resend_dialog
+    assert dialog is not None and dialog.submit_button.text() == "Send again"
     with qtbot.waitSignal(ticket.submitted, timeout=5_000) as again:
-        qtbot.mouseClick(ticket.resend_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
     assert desk.resubmits == [result.intent.client_order_id]
     assert again.args[0].state is IntentState.ACCEPTED
     assert not ticket.resend_button.isVisibleTo(ticket)

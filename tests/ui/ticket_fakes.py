@@ -209,6 +209,7 @@ class FakeDesk:
         self.previews: list[Any] = []
         self.submits: list[tuple[Preview, bool]] = []
         self.resubmits: list[str] = []
+        self.absent_keys: list[str] = []
         self.resolves: list[str] = []
         self.resolve_answer = IntentState.PLACED
 
@@ -225,11 +226,32 @@ class FakeDesk:
         self.submits.append((preview, acknowledged))
         if self.gate is not None:
             await self.gate
+        if self.answer is IntentState.ABSENT:
+            self.absent_keys.append(preview.request.key)
         return TradeResult(intent(preview.request.key, self.answer), self.message, self.links)
 
-    async def resubmit(self, key: str) -> TradeResult:
+    def absent(self) -> list[Intent]:
+        return [intent(key, IntentState.ABSENT) for key in self.absent_keys]
+
+    def dismiss(self, key: str) -> TradeResult:
+        if key not in self.absent_keys:
+            raise ValueError(f"Order {key} is not absent.")
+        self.absent_keys.remove(key)
+        return TradeResult(intent(key, IntentState.DISMISSED), "Dismissed: this order will not "
+                                                               "be sent.")
+
+    async def preview_resubmit(self, key: str) -> Preview:
+        await asyncio.sleep(0)
+        request = next(p.request for p, _ in reversed(self.submits) if p.request.key == key)
+        return make_preview(request, ("The order as journaled",), self.now(),
+                            findings=self.findings)
+
+    async def resubmit(self, key: str, preview: Preview | None = None, *,
+                       acknowledged: bool = False) -> TradeResult:
         self.resubmits.append(key)
         await asyncio.sleep(0)
+        if key in self.absent_keys:
+            self.absent_keys.remove(key)
         return TradeResult(intent(key, IntentState.ACCEPTED), "Accepted by Webull (order W-2).")
 
     async def resolve(self, key: str) -> TradeResult:
