@@ -189,6 +189,7 @@ async def test_stopped_server_is_offline_until_it_is_back(rig: Rig) -> None:
         await poller.stop()
 
 
+@pytest.mark.timeout(120)
 async def test_orders_become_activity(rig: Rig) -> None:
     recorder = Recorder(rig.bus)
     poller = rig.poller()
@@ -216,10 +217,12 @@ async def test_orders_become_activity(rig: Rig) -> None:
         await rig.client.cancel_order(account, resting.client_order_id)
         await until(lambda: ActivityKind.CANCELLED in kinds(resting.client_order_id))
         # the final line: the whole order, or the rest after reported partial fills
+        # 8 s of fills, then the polls that see them; on a loaded 2-core machine (the whole
+        # suite, servers of other tests winding down) this took over 20 s
         await until(lambda: any(a.kind is ActivityKind.FILL and a.text.startswith("Filled:")
                                 and (a.text.startswith("Filled: BUY 8000 F @")
                                      or "(8000 of 8000 done)" in a.text)
-                                for a in recorder.of(Activity)))
+                                for a in recorder.of(Activity)), timeout=45)
         assert ActivityKind.NEW in kinds(big.client_order_id)
         assert all(a.account_id == account for a in recorder.of(Activity)
                    if a.client_order_id in (resting.client_order_id, big.client_order_id))
