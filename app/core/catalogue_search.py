@@ -10,15 +10,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from app.webull.errors import (
-    AuthError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ResponseDecodeError,
-    ServerError,
-    TransportError,
-    WebullError,
-)
+from app.webull.errors import AuthError, RateLimitedError, WebullError
 from app.webull.models import (
     CryptoInstrument,
     EventMarket,
@@ -30,6 +22,7 @@ from app.webull.models import (
 )
 
 from .catalogue_info import month_words
+from .failure_words import read_failure
 from .ticket_input import InputError, parse_symbol
 
 #: Futures product codes and their names, for searching futures by code or name: Webull lists
@@ -210,16 +203,9 @@ def futures_codes(symbol: str | None, words: str, products: Mapping[str, str],
 
 def failure_words(exc: BaseException) -> str:
     """Why a list could not be read, in a trader's words."""
-    if isinstance(exc, TransportError):
-        return "Webull could not be reached (network problem)"
-    if isinstance(exc, RateLimitedError):
-        return "Webull asked Pennant to slow down (too many requests); try again in a minute"
-    if isinstance(exc, ServerError):
-        return f"Webull had a server problem (HTTP {exc.status})"
-    if isinstance(exc, ResponseDecodeError):
-        return "Webull's answer could not be read"
-    if isinstance(exc, PermissionDeniedError):
-        return "Webull refused access to its instrument lists (permission denied)"
+    common = read_failure(exc, "its instrument lists")
+    if common is not None:
+        return common + ("; try again in a minute" if isinstance(exc, RateLimitedError) else "")
     if isinstance(exc, AuthError):
         return "the sign-in is no longer valid; sign in again"
     if isinstance(exc, WebullError):

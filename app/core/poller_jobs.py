@@ -12,15 +12,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 
-from app.webull.errors import (
-    AuthError,
-    PermissionDeniedError,
-    RateLimitedError,
-    ResponseDecodeError,
-    ServerError,
-    TransportError,
-    WebullError,
-)
+from app.webull.errors import AuthError, RateLimitedError, TransportError, WebullError
 from app.webull.ratelimit import Limit
 
 from .events import (
@@ -32,6 +24,7 @@ from .events import (
     Health,
     HealthChanged,
 )
+from .failure_words import read_failure
 from .rows import OrderRow
 
 FOCUS_INTERVAL = 2.0
@@ -65,16 +58,9 @@ _GROUPS = {DataKind.ACCOUNTS: "accounts", DataKind.BALANCE: "balances",
 
 def describe(exc: BaseException) -> str:
     """Why a refresh failed, in a trader's words."""
-    if isinstance(exc, TransportError):
-        return "Webull could not be reached (network problem)"
-    if isinstance(exc, RateLimitedError):
-        return "Webull asked us to slow down (too many requests)"
-    if isinstance(exc, ServerError):
-        return f"Webull had a server problem (HTTP {exc.status})"
-    if isinstance(exc, ResponseDecodeError):
-        return "Webull's answer could not be read"
-    if isinstance(exc, PermissionDeniedError):
-        return "Webull refused access to this data (permission denied)"
+    common = read_failure(exc, "this data")
+    if common is not None:
+        return common
     if isinstance(exc, AuthError):
         return INACCESSIBLE
     if isinstance(exc, WebullError):
