@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.journal import IntentState
-from app.core.ticket_words import strategy_words
+from app.core.ticket_words import strategy_words, type_words
 from app.core.trading import SubmitRefused, TradeResult, TradingDesk
 from app.webull.models import (
     ComboType,
@@ -42,13 +42,6 @@ from . import fmt
 
 log = logging.getLogger(__name__)
 
-_TYPE_WORDS = {
-    OrderType.MARKET: "market",
-    OrderType.LIMIT: "limit",
-    OrderType.STOP_LOSS: "stop",
-    OrderType.STOP_LOSS_LIMIT: "stop limit",
-    OrderType.TRAILING_STOP_LOSS: "trailing stop",
-}
 
 
 def _option_words(item: OrderItem) -> str:
@@ -81,7 +74,7 @@ def order_phrase(item: OrderItem) -> str:
     if item.event_outcome is not None:
         parts.append(item.event_outcome.value.upper())
     kind = item.order_type
-    parts.append(_TYPE_WORDS.get(kind) or fmt.order_type(kind).lower())
+    parts.append(type_words(kind).lower())
     if kind is OrderType.TRAILING_STOP_LOSS:
         parts.append(fmt.trailing(item))
     elif item.stop_price is not None and item.limit_price is not None:

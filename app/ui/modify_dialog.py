@@ -38,6 +38,7 @@ from app.core.ticket import (
     modify_rules,
 )
 from app.core.ticket_input import NumberFormat, format_plain
+from app.core.ticket_words import tif_words
 from app.core.trading import Preview, PreviewError, TradeResult, TradingDesk
 from app.webull.models import (
     InstrumentType,
@@ -45,7 +46,6 @@ from app.webull.models import (
     OrderItem,
     OrderType,
     Position,
-    TimeInForce,
     TrailingType,
 )
 
@@ -63,9 +63,6 @@ _USES: dict[OrderType, frozenset[ModifyField]] = {
 }
 _PRICE_FIELDS = frozenset({ModifyField.LIMIT_PRICE, ModifyField.STOP_PRICE,
                            ModifyField.TRAILING_STEP})
-_TIF_WORDS = {TimeInForce.DAY: "Day", TimeInForce.GTC: "Good till cancelled",
-              TimeInForce.IOC: "Immediate or cancel", TimeInForce.FOK: "Fill or kill",
-              TimeInForce.GTD: "Good till date"}
 _HUNDRED = Decimal(100)
 
 
@@ -96,7 +93,7 @@ class ModifyDialog(QDialog):
         self.headline = QLabel(f"Modify {order_phrase(item)}")
         self.headline.setObjectName("headlineLabel")
         self.headline.setWordWrap(True)
-        tif = _TIF_WORDS.get(item.time_in_force, item.time_in_force.value)
+        tif = tif_words(item.time_in_force)
         self.subline = QLabel(f"{tif} · {fmt.status(item.status)} · placed "
                               f"{fmt.local_time(item.place_time_at)}")
         self.why_not = QLabel(self.rules.why_not)
@@ -178,7 +175,7 @@ class ModifyDialog(QDialog):
         if ModifyField.TIF in allowed and len(self.rules.tifs) > 1:
             combo = QComboBox()
             for tif in self.rules.tifs:
-                combo.addItem(_TIF_WORDS.get(tif, tif.value), tif)
+                combo.addItem(tif_words(tif), tif)
             combo.setCurrentIndex(max(0, combo.findData(item.time_in_force)))
             rows.append((ModifyField.TIF, "Time in force", combo))
         for n, (name, label, widget) in enumerate(rows):

@@ -16,6 +16,7 @@ from app.core.capabilities import Capability, Choice, capability_for, refusals
 from app.core.ticket import Bracket, InstrumentInfo, TicketDraft
 from app.core.ticket_input import InputError, NumberFormat, format_plain, parse_decimal
 from app.core.ticket_options import STRATEGY_LEGS
+from app.core.ticket_words import tif_words, type_words
 from app.webull.models import (
     Account,
     ComboType,
@@ -281,12 +282,8 @@ def uses(draft: TicketDraft) -> frozenset[str]:
 
 SIDE_WORDS = {Side.BUY: "Buy", Side.SELL: "Sell", Side.SHORT: "Sell short"}
 EVENT_SIDE_WORDS = {Side.BUY: "Buy (opens a position)", Side.SELL: "Sell (closes a position)"}
-TYPE_WORDS = {OrderType.MARKET: "Market", OrderType.LIMIT: "Limit", OrderType.STOP_LOSS: "Stop",
-              OrderType.STOP_LOSS_LIMIT: "Stop limit",
-              OrderType.TRAILING_STOP_LOSS: "Trailing stop"}
-TIF_WORDS = {TimeInForce.DAY: "Day", TimeInForce.GTC: "Good till cancelled",
-             TimeInForce.IOC: "Immediate or cancel", TimeInForce.FOK: "Fill or kill",
-             TimeInForce.GTD: "Good till date"}
+TYPE_WORDS = {t: type_words(t) for t in OrderType}
+TIF_WORDS = {t: tif_words(t) for t in TimeInForce}
 SESSION_WORDS = {TradingSession.CORE: "Core (9:30–16:00 ET)",
                  TradingSession.ALL: "Extended (pre-market, core, after-hours)",
                  TradingSession.NIGHT: "Overnight"}
