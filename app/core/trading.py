@@ -412,17 +412,20 @@ class TradingDesk:
         self._cannot_cancel()
         return await self._changes.cancel(account_id, client_order_id)
 
-    def cancel_all_phrase(self, account_id: str) -> str:
-        """What the trader must type to cancel every working order: "CANCEL <how many>"."""
-        return self._changes.cancel_all_phrase(account_id)
+    def cancel_all_phrase(self, account_id: str, keys: Sequence[str] | None = None) -> str:
+        """What the trader must type to cancel the working orders listed (``keys``; all when
+        None): "CANCEL <how many>"."""
+        return self._changes.cancel_all_phrase(account_id, keys)
 
-    async def cancel_all(self, account_id: str, confirmation: str) -> list[TradeResult]:
-        """Cancel every working order of the account; ``confirmation`` must be the typed
-        text the dialog asked for (see ``cancel_all_phrase``). One failure does not stop
-        the others: every order gets its own result."""
-        self._changes.check_phrase(account_id, confirmation)
+    async def cancel_all(self, account_id: str, confirmation: str,
+                         keys: Sequence[str] | None = None) -> list[TradeResult]:
+        """Cancel the working orders the trader was shown (``keys``; every working order when
+        None); ``confirmation`` must be the typed text the dialog asked for (see
+        ``cancel_all_phrase``). One failure does not stop the others: every order gets its
+        own result."""
+        self._changes.check_phrase(account_id, confirmation, keys)
         self._cannot_cancel()
-        return await self._changes.cancel_all(account_id)
+        return await self._changes.cancel_all(account_id, keys)
 
     # ---------------------------------------------------------------- audit, closing
     def export_audit(self, path: Path) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -72,28 +72,34 @@ class OrderChanges:
                                  {"client_order_id": client_order_id},
                                  lambda: self._client.cancel_order(account_id, client_order_id))
 
-    def _targets(self, account_id: str) -> tuple[str, ...]:
-        return cancel_targets(self._portfolio.open_orders(account_id).values())
+    def _working(self, account_id: str, keys: Sequence[str] | None) -> list[OrderRow]:
+        """The account's working orders; with ``keys``, only those of them (what the trader
+        was shown: an order that appeared since is not cancelled unseen)."""
+        rows = [r for r in self._portfolio.open_orders(account_id).values() if not r.is_final]
+        return rows if keys is None else [r for r in rows if r.key in set(keys)]
 
-    def cancel_all_phrase(self, account_id: str) -> str:
-        """The words a trader types to cancel everything, e.g. ``CANCEL 3``: typed on
-        purpose, and stale the moment the number of working orders changes."""
-        return f"CANCEL {len(self._targets(account_id))}"
+    def cancel_all_phrase(self, account_id: str, keys: Sequence[str] | None = None) -> str:
+        """The words a trader types to cancel everything, e.g. ``CANCEL 3``: the number of
+        working orders listed (every order of a bracket counts), typed on purpose."""
+        return f"CANCEL {len(self._working(account_id, keys))}"
 
-    def check_phrase(self, account_id: str, confirmation: str) -> None:
+    def check_phrase(self, account_id: str, confirmation: str,
+                     keys: Sequence[str] | None = None) -> None:
         """ValueError, in words, unless ``confirmation`` is the phrase (spacing and case
         aside)."""
-        phrase = self.cancel_all_phrase(account_id)
+        phrase = self.cancel_all_phrase(account_id, keys)
         if " ".join(confirmation.split()).upper() != phrase:
-            count = len(self._targets(account_id))
+            count = len(self._working(account_id, keys))
             raise ValueError(f'Nothing was cancelled: type "{phrase}" to cancel all '
                              f"{count} working order{'' if count == 1 else 's'} of "
                              f"{self._portfolio.label(account_id)}.")
 
-    async def cancel_all(self, account_id: str) -> list[TradeResult]:
-        """Cancel every working order, one per combo group, each on its own."""
+    async def cancel_all(self, account_id: str,
+                         keys: Sequence[str] | None = None) -> list[TradeResult]:
+        """Cancel every working order (of ``keys``, when given), one request per combo group
+        (Webull cancels a combo through any member), each on its own."""
         results = []
-        for key in self._targets(account_id):
+        for key in cancel_targets(self._working(account_id, keys)):
             try:
                 results.append(await self.cancel(account_id, key))
             except SubmitRefused as exc:  # this one is being cancelled already: go on

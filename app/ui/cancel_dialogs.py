@@ -223,7 +223,8 @@ class CancelAllDialog(QDialog):
         super().__init__(parent)
         self.desk, self.account_id = desk, account_id
         self.orders = tuple(orders)
-        self.phrase = desk.cancel_all_phrase(account_id)
+        self.keys = tuple(o.client_order_id for o in self.orders)  # what is shown
+        self.phrase = desk.cancel_all_phrase(account_id, self.keys)
         self.results: list[TradeResult] | None = None
         self.task: asyncio.Future[Any] | None = None
         self.setWindowTitle("Cancel all working orders")
@@ -291,7 +292,7 @@ class CancelAllDialog(QDialog):
         self.edit.setEnabled(False)
         self.outcome.show_text("Sending the cancels to Webull… (closing this does not stop "
                                "them; the activity log will say what Webull answered)")
-        self.task = spawn_for(self, self.desk.cancel_all(self.account_id, typed), self._sent)
+        self.task = spawn_for(self, self.desk.cancel_all(self.account_id, typed, self.keys), self._sent)
 
     def _sent(self, results: list[TradeResult] | None, error: BaseException | None) -> None:
         if error is not None or results is None:

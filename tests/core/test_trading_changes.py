@@ -246,17 +246,39 @@ async def test_cancel_all_needs_the_typed_phrase_and_goes_on_after_a_failure(
                        group("2" * 32).orders[0].model_dump(mode="json")]})
         working(portfolio, group("3" * 32), bracket, group("4" * 32),
                 group("5" * 32, status="FILLED"))
-        assert desk.cancel_all_phrase(ACCOUNT) == "CANCEL 3"
-        with pytest.raises(ValueError, match='type "CANCEL 3" to cancel all 3 working orders '
+        # every working order listed counts (both orders of the bracket), as the dialog shows
+        assert desk.cancel_all_phrase(ACCOUNT) == "CANCEL 4"
+        with pytest.raises(ValueError, match='type "CANCEL 4" to cancel all 4 working orders '
                                              "of Margin ·1234"):
             await desk.cancel_all(ACCOUNT, "cancel")
         assert broker.count("cancel_order") == 0
         broker.fail("cancel_order", ServerError("Internal Server Error", status=500))
-        results = await desk.cancel_all(ACCOUNT, "  cancel   3 ")
+        results = await desk.cancel_all(ACCOUNT, "  cancel   4 ")
         assert [c[1] for c in broker.calls if c[0] == "cancel_order"] == [
             "3" * 32, "1" * 32, "4" * 32]  # one per combo group
         assert [r.state for r in results] == [IntentState.UNKNOWN, IntentState.ACCEPTED,
                                               IntentState.ACCEPTED]
+    finally:
+        await desk.aclose()
+
+
+async def test_cancel_all_cancels_only_the_orders_the_trader_was_shown(
+        broker: Broker, journal: OrderJournal, bus: EventBus, clock: Clock,
+        sleeps: Sleeps) -> None:
+    portfolio = filled_portfolio()
+    desk = TradingDesk(broker, journal, bus, "demo", portfolio=portfolio,
+                       estimator=fake_estimate, now=clock, sleep=sleeps)
+    try:
+        await desk.start()
+        working(portfolio, group("3" * 32), group("4" * 32))
+        shown = ("3" * 32, "4" * 32)
+        phrase = desk.cancel_all_phrase(ACCOUNT, shown)
+        assert phrase == "CANCEL 2"
+        # an order placed meanwhile (another window): the typed phrase is for what was shown
+        working(portfolio, group("3" * 32), group("4" * 32), group("6" * 32))
+        assert desk.cancel_all_phrase(ACCOUNT) == "CANCEL 3"
+        await desk.cancel_all(ACCOUNT, phrase, shown)
+        assert [c[1] for c in broker.calls if c[0] == "cancel_order"] == ["3" * 32, "4" * 32]
     finally:
         await desk.aclose()
 
