@@ -39,6 +39,7 @@ from app.webull.models import (
 )
 
 from . import fmt
+from .ticket_status import StatusLine
 
 log = logging.getLogger(__name__)
 
@@ -119,29 +120,13 @@ def failure_text(action: str, error: BaseException) -> str:
     return f"Pennant could not send the {action}: {error}"
 
 
-class OutcomeLabel(QLabel):
-    """What happened, in words, with Webull's links (an agreement to accept…) clickable."""
+class OutcomeLabel(StatusLine):
+    """What happened, in words, with Webull's links (an agreement to accept…) clickable: the
+    ticket's status line, said as plain or as an error."""
 
-    def __init__(self) -> None:
-        super().__init__("")
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.setOpenExternalLinks(True)
-        self.plain = ""
-        self.hide()
-
-    def show_text(self, text: str, *, error: bool = False,
+    def show_text(self, text: str, *, error: bool = False, kind: str = "",
                   links: Sequence[str] = ()) -> None:
-        self.plain = text
-        body = _html(text).replace("\n", "<br>")
-        for url in links:
-            body += f'<br><a href="{_html(url)}">{_html(url)}</a>'
-        self.setText(body)
-        self.setObjectName("fieldError" if error else "")
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.show()
+        super().show_text(text, kind="error" if error else kind, links=links)
 
 
 class CancelOrderDialog(QDialog):
