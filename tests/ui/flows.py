@@ -1,4 +1,4 @@
-"""Helpers for the trading-flow tests (tests/ui/test_trading_flows_*.py): the real MainWindow
+"""Helpers for the trading-flow tests (tests/ui/trading_flows/): the real MainWindow
 on the Demo simulator, driven through its widgets — the New order action, the ticket's combos,
 pickers and legs, Preview → PreviewDialog → Submit, the orders panel's Modify and Cancel.
 
@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QPushButton, QToolBar, QWidget
 
@@ -90,6 +91,20 @@ def open_window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
     task = loop.create_task(win.shutdown())
     qtbot.waitUntil(task.done, timeout=10_000)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[SimServer]:
+    """The flows' simulator, one per test module (each test follows only its own orders)."""
+    with simulator() as server:
+        yield server
+
+
+@pytest.fixture
+def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
+           sim: SimServer) -> Iterator[MainWindow]:
+    """The main window connected to it, on the default precautions."""
+    yield from open_window(qtbot, loop, tmp_path, sim)
 
 
 def shot(widget: QWidget, name: str) -> None:

@@ -3,13 +3,8 @@ window and ticket against the simulator: place, fill, modify, cancel, close a po
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from decimal import ROUND_FLOOR, Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from app.core.ticket import ModifyField
 from app.sim import SimServer
@@ -19,19 +14,6 @@ from app.webull.models import InstrumentType, OrderType, Side
 from tests.ui import flows
 
 E = InstrumentType
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with flows.simulator() as server:
-        yield server
-
-
-@pytest.fixture
-def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
-           sim: SimServer) -> Iterator[MainWindow]:
-    # the default precautions: futures are measured against their own notional limit
-    yield from flows.open_window(qtbot, loop, tmp_path, sim)
 
 
 def futures_ticket(window: MainWindow, qtbot: Any, product: str, month: int = 0

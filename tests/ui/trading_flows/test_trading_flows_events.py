@@ -4,13 +4,9 @@ ticket against the simulator: place, fill, modify, cancel."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
 from app.core.ticket import ModifyField
@@ -21,18 +17,6 @@ from app.webull.models import EventOutcome, InstrumentType, OrderType, Side
 from tests.ui import flows
 
 E = InstrumentType
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with flows.simulator() as server:
-        yield server
-
-
-@pytest.fixture
-def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
-           sim: SimServer) -> Iterator[MainWindow]:
-    yield from flows.open_window(qtbot, loop, tmp_path, sim)
 
 
 def event_ticket(window: MainWindow, qtbot: Any, words: str, market: str) -> TicketWindow:

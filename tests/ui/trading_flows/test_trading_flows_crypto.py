@@ -3,13 +3,8 @@ broker quote, no modify — through the real window and ticket against the simul
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from app.sim import SimServer
 from app.ui.main_window import MainWindow
@@ -18,18 +13,6 @@ from app.webull.models import EntrustType, InstrumentType, OrderType, Side, Time
 from tests.ui import flows
 
 E = InstrumentType
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with flows.simulator() as server:
-        yield server
-
-
-@pytest.fixture
-def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
-           sim: SimServer) -> Iterator[MainWindow]:
-    yield from flows.open_window(qtbot, loop, tmp_path, sim)
 
 
 def crypto_ticket(window: MainWindow, qtbot: Any, pair: str) -> TicketWindow:

@@ -3,13 +3,9 @@ through the real window and ticket against the simulator: place, fill, modify, c
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 import shiboken6
 from PySide6.QtCore import Qt
 
@@ -28,18 +24,6 @@ from app.webull.models import (
 from tests.ui import flows
 
 E = InstrumentType
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with flows.simulator() as server:
-        yield server
-
-
-@pytest.fixture
-def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
-           sim: SimServer) -> Iterator[MainWindow]:
-    yield from flows.open_window(qtbot, loop, tmp_path, sim)
 
 
 def option_ticket(window: MainWindow, qtbot: Any, underlying: str,

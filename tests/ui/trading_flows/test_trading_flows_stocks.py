@@ -4,13 +4,8 @@ positions tree, and the brackets — take profit/stop loss, OCO and OTOCO."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from app.core.ticket import ModifyField
 from app.sim import SimServer
@@ -20,18 +15,6 @@ from app.webull.models import InstrumentType, OrderType, Side, TimeInForce
 from tests.ui import flows
 
 E = InstrumentType
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with flows.simulator() as server:
-        yield server
-
-
-@pytest.fixture
-def window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,
-           sim: SimServer) -> Iterator[MainWindow]:
-    yield from flows.open_window(qtbot, loop, tmp_path, sim)
 
 
 def price_of(ticket: TicketWindow, factor: str) -> str:
