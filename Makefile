@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-core test-qt test-keychain lint-imports bench clean
+.PHONY: run test test-core test-qt test-keychain lint-imports bench package package-test clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -43,5 +43,28 @@ test-qt: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m app.bench
 
+# ---------------------------------------------------------------- installers (packaging/)
+# Linux: dist/pennant_<version>_<arch>.deb and the portable dist/pennant-<version>-linux-<machine>.tar.gz.
+# Needs the Debian packages in packaging/linux/build-packages (.ci/run installs them).
+PACKAGE_STAMP := $(VENV)/.packaging
+PACKAGE_TEST_MODE ?= chroot
+
+$(PACKAGE_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,package]'
+	@touch $@
+
+package: $(PACKAGE_STAMP)
+	$(PY) packaging/icons.py
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/pennant.spec
+	$(PY) packaging/linux/build_deb.py
+
+# Installs the .deb into a fresh Debian root (debootstrap; PACKAGE_TEST_MODE=host installs into
+# this machine instead, for throw-away CI containers), runs it, upgrades it, removes it.
+package-test: package
+	$(PY) packaging/linux/package_test.py --mode $(PACKAGE_TEST_MODE) \
+		dist/pennant_$$($(PY) packaging/meta.py version)_$$(dpkg --print-architecture).deb \
+		dist/pennant-$$($(PY) packaging/meta.py version)-linux-$$(uname -m).tar.gz
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
