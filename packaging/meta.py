@@ -30,9 +30,11 @@ class Meta:
 
     @property
     def numeric_version(self) -> tuple[int, int, int, int]:
-        """The version as four integers, for Windows' version resource and Info.plist (the
-        leading release numbers; pre-release and local parts are dropped)."""
-        numbers = [int(n) for n in re.findall(r"\d+", self.version.split("+")[0])[:4]]
+        """The version as four integers, for Windows' version resource and Info.plist: the
+        release numbers only (``1.2.3rc1`` gives 1.2.3.0; pre-release, post-release and local
+        parts have no place in four numbers)."""
+        release = re.match(r"\d+(?:\.\d+)*", self.version)
+        numbers = [int(n) for n in release.group().split(".")][:4] if release else []
         return tuple((numbers + [0, 0, 0, 0])[:4])  # type: ignore[return-value]
 
 
