@@ -59,8 +59,9 @@ package: $(PACKAGE_STAMP)
 		--distpath dist --workpath build/pyinstaller packaging/pennant.spec
 	$(PY) packaging/linux/build_deb.py
 
-# Installs the .deb into a fresh Debian root (debootstrap; PACKAGE_TEST_MODE=host installs into
-# this machine instead, for throw-away CI containers), runs it, upgrades it, removes it.
+# Installs the .deb into a fresh Debian root (debootstrap), runs it, upgrades it, removes it.
+# PACKAGE_TEST_MODE=host installs into this machine instead, for throw-away CI containers that
+# cannot chroot; it also needs PENNANT_PACKAGE_TEST_HOST=1 in the environment.
 package-test: package
 	$(PY) packaging/linux/package_test.py --mode $(PACKAGE_TEST_MODE) \
 		dist/pennant_$$($(PY) packaging/meta.py version)_$$(dpkg --print-architecture).deb \
