@@ -192,18 +192,22 @@ def run(options: LaunchOptions) -> int:
     relay = _Preloaded()
 
     def preloaded(context: Any, error: str | None) -> None:
-        if error is not None:
-            window.show_failure(f"Pennant could not start: {error}")
-            print(f"pennant: could not start: {error}", file=sys.stderr)
-            outcome["code"] = 1
-            window.destroyed.connect(app.quit)
-            app.lastWindowClosed.connect(app.quit)
-            if options.screenshot is not None or probe.active:
-                app.quit()
-            return
-        from .application import start_workspace
+        if error is None:
+            try:
+                from .application import start_workspace
 
-        start_workspace(app, window, context, options, probe, outcome)
+                start_workspace(app, window, context, options, probe, outcome)
+                return
+            except Exception as exc:  # a broken install: say so instead of an empty frame
+                log.exception("start-up failed")
+                error = f"{type(exc).__name__}: {exc}"
+        window.show_failure(f"Pennant could not start: {error}")
+        print(f"pennant: could not start: {error}", file=sys.stderr)
+        outcome["code"] = 1
+        window.destroyed.connect(app.quit)
+        app.lastWindowClosed.connect(app.quit)
+        if options.screenshot is not None or probe.active:
+            app.quit()
 
     relay.finished.connect(preloaded, Qt.ConnectionType.QueuedConnection)
 

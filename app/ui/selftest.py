@@ -1,4 +1,5 @@
-"""``--selftest``: start, check that Qt, QtWebEngine, the keychain and SQLite are usable, exit.
+"""``--selftest``: start, check that Qt, QtWebEngine, the keychain and SQLite are usable and that
+every module of the app imports, exit.
 
 Each check prints one line; the exit status is 0 only when every check passed. Used by the
 installers' smoke tests, so it must work offscreen and without network.
@@ -84,12 +85,33 @@ def check_sqlite() -> str:
     return f"SQLite {sqlite3.sqlite_version}"
 
 
+def check_app() -> str:
+    """Every module of Pennant imports and the exchange's time zone is known: a bundle that
+    lacks a module or data file fails here rather than when the main window opens."""
+    import importlib
+    import pkgutil
+    from zoneinfo import ZoneInfo
+
+    import app
+
+    ZoneInfo("America/New_York")  # Windows has no zone files of its own: the tzdata package
+    skip = ("app.bench", "app.ui.bench_ui")  # developer tools, not shipped
+    names = [m.name for m in pkgutil.walk_packages(app.__path__, "app.")
+             if not m.name.startswith(skip) and not m.name.endswith("__main__")]
+    for name in names:
+        importlib.import_module(name)
+    if len(names) < 50:  # app/ has well over a hundred modules: a short list is a broken bundle
+        raise RuntimeError(f"only {len(names)} modules of Pennant were found")
+    return f"{len(names)} modules, New York time zone"
+
+
 def run_selftest() -> int:
     from .boot import make_qapplication
 
     make_qapplication()
     checks: list[tuple[str, Check]] = [("Qt", check_qt), ("QtWebEngine", check_webengine),
-                                       ("Keychain", check_keychain), ("SQLite", check_sqlite)]
+                                       ("Keychain", check_keychain), ("SQLite", check_sqlite),
+                                       ("App", check_app)]
     failed = 0
     for name, check in checks:
         try:

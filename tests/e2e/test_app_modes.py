@@ -15,10 +15,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_app(*args: str, keyring_backend: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_app(*args: str, keyring_backend: str | None = None, timeout: float = 120,
+            path_first: Path | None = None) -> subprocess.CompletedProcess[str]:
+    pythonpath = os.pathsep.join([str(path_first), str(ROOT)] if path_first else [str(ROOT)])
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QTWEBENGINE_DISABLE_SANDBOX="1",
-               PYTHONPATH=str(ROOT))
+               PYTHONPATH=pythonpath)
     if keyring_backend:
         env["PYTHON_KEYRING_BACKEND"] = keyring_backend
     return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env,
@@ -47,7 +48,7 @@ def test_screenshot_signs_in_and_saves_the_populated_window(tmp_path: Path) -> N
 def test_selftest_passes_with_a_usable_keychain() -> None:
     done = run_app("--selftest", keyring_backend="tests.fakes.MemoryKeyring")
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
-    for check in ("Qt", "QtWebEngine", "Keychain", "SQLite"):
+    for check in ("Qt", "QtWebEngine", "Keychain", "SQLite", "App"):
         assert any(line.startswith("ok") and check in line.split()
                    for line in done.stdout.splitlines()), done.stdout
     assert "self-test passed" in done.stdout
@@ -75,3 +76,17 @@ def test_startup_probe_reports_the_window_shown_before_the_workspace(tmp_path: P
     times = json.loads(probe.read_text())
     assert set(times) == {"shown", "ready"}
     assert times["shown"] <= times["ready"]
+
+
+def test_a_broken_install_says_so_and_exits(tmp_path: Path) -> None:
+    """A module missing from an install (here the chart library) fails the start with the
+    reason, instead of leaving an empty window, or a screenshot run waiting for ever."""
+    broken = tmp_path / "pyqtgraph"
+    broken.mkdir()
+    (broken / "__init__.py").write_text('raise ImportError("pyqtgraph is broken (test)")\n')
+    shot = tmp_path / "shot.png"
+    done = run_app("--demo", "--screenshot", str(shot), "--data-dir", str(tmp_path / "data"),
+                   path_first=tmp_path, timeout=60)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "could not start: ImportError: pyqtgraph is broken (test)" in done.stderr
+    assert not shot.exists()
