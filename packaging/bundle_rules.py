@@ -39,12 +39,23 @@ UNUSED = (
     "PySide6/*plugins/platforminputcontexts/*virtualkeyboard*",
     "PySide6/*plugins/platforms/*eglfs*", "PySide6/*plugins/egldeviceintegrations/*",
     "PySide6/*plugins/platforms/*vnc*", "PySide6/*plugins/platforms/*linuxfb*",
-    # the GTK 3 platform theme would pull the build machine's whole GTK stack into the bundle;
-    # Qt uses the XDG desktop portal for native dialogs instead
+    "PySide6/*plugins/platforms/*minimal*", "PySide6/*plugins/platforms/*vkkhrdisplay*",
+    # Wayland: the xdg-shell and the EGL/shared-memory client buffers are what desktops use; the
+    # rest serve embedded shells (IVI, fullscreen, wl-shell, qt-shell) or Qt-made compositors
+    "PySide6/*plugins/wayland-graphics-integration-client/*-server*",
+    "PySide6/*plugins/wayland-shell-integration/*ivi-shell*",
+    "PySide6/*plugins/wayland-shell-integration/*fullscreen-shell*",
+    "PySide6/*plugins/wayland-shell-integration/*wl-shell*",
+    "PySide6/*plugins/wayland-shell-integration/*qt-shell*",
+    # the GTK 3 platform theme would pull the build machine's whole GTK stack into the bundle
+    # (without it Qt draws its own file dialogs)
     "PySide6/*plugins/platformthemes/*gtk3*",
-    # the C++ runtime comes from the system: the Qt wheels are built for older ones
-    # (manylinux_2_28), and a bundled copy older than the system's breaks the system's GL drivers
-    "libstdc++.so*", "libgcc_s.so*",
+    # Libraries that must match the user's system, never the build machine's: the C++ runtime
+    # (the Qt wheels are built for older ones, manylinux_2_28, and an older bundled copy breaks
+    # the system's GL drivers), Mesa's buffer manager (paired with the system's GPU drivers), and
+    # fontconfig with freetype and expat (paired with the system's font configuration)
+    "libstdc++.so*", "libgcc_s.so*", "libgbm.so*", "libfontconfig.so*", "libfreetype.so*",
+    "libexpat.so*",
 )
 KEEP = ("*qtwebengine_locales/en-US.pak",)
 
@@ -79,12 +90,13 @@ def is_root(dest: str) -> bool:
 
 def linked_closure(start: Iterable[Entry], binaries: list[Entry], imports: Imports) -> set[str]:
     """File names of every collected library that ``start`` links, transitively."""
-    by_name = {PurePosixPath(_dest(e)).name: e[1] for e in binaries}
+    # Windows' import tables may spell a DLL's name in another case than its file
+    by_name = {PurePosixPath(_dest(e)).name.lower(): e[1] for e in binaries}
     seen: set[str] = set()
     todo = [src for _, src, _ in start]
     while todo:
         for linked in imports(todo.pop()):
-            name = PurePosixPath(linked.replace("\\", "/")).name
+            name = PurePosixPath(linked.replace("\\", "/")).name.lower()
             if name not in seen and name in by_name:
                 seen.add(name)
                 todo.append(by_name[name])
@@ -107,7 +119,7 @@ def prune(binaries: list[Entry], datas: list[Entry], imports: Imports
 
     def orphan(entry: Entry) -> bool:
         dest = _dest(entry)
-        name = PurePosixPath(dest).name
+        name = PurePosixPath(dest).name.lower()
         if is_root(dest) or name in needed:
             return False
         return is_qt_library(dest) or name in only_for_dropped

@@ -16,6 +16,7 @@ import argparse
 import filecmp
 import gzip
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,9 @@ from meta import DISPLAY_NAME, EXECUTABLE, HOMEPAGE, PUBLISHER, ROOT, read_meta 
 
 PREFIX = Path("opt") / EXECUTABLE
 MAINTAINER = f"{PUBLISHER} <dev@pennant.local>"
+#: what the app needs that no library links: the certificate store truststore reads to verify
+#: Webull's TLS certificates, and the time zones (the exchange's, America/New_York)
+RUNTIME_DEPENDS = ("ca-certificates", "tzdata")
 #: what a bundled library must not be replaced by, even when the system has the same file:
 #: Python's own runtime and everything of Qt and the Python wheels
 KEEP_BUNDLED = ("libpython", "libQt6", "libicu", "libshiboken", "libpyside")
@@ -44,8 +48,8 @@ def run(*cmd: str | Path, cwd: Path | None = None, env: dict[str, str] | None = 
         done = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, check=True, text=True,
                               capture_output=True)
     except FileNotFoundError as exc:
-        raise BuildError(f"{cmd[0]} is not installed ({exc.filename}); see packaging/README") \
-            from None
+        raise BuildError(f"{cmd[0]} is not installed ({exc.filename}); the Debian packages "
+                         "needed are listed in packaging/linux/build-packages") from None
     except subprocess.CalledProcessError as exc:
         raise BuildError(f"{' '.join(map(str, cmd[:3]))} … failed ({exc.returncode}):\n"
                          f"{exc.stderr.strip()[-3000:]}") from None
@@ -142,6 +146,25 @@ def shlib_depends(bundle: Path) -> str:
     raise BuildError(f"dpkg-shlibdeps printed no Depends:\n{out}")
 
 
+def debian_version(version: str) -> str:
+    """pyproject's version as Debian orders it: a pre-release sorts before its release with
+    ``~`` (1.2.3rc1 → 1.2.3~rc1) and a development release before both (1.2.3.dev4 →
+    1.2.3~~dev4); post-releases and local versions already sort after it."""
+    version = re.sub(r"(?<=\d)\.?dev(?=\d)", "~~dev", version)
+    return re.sub(r"(?<=\d)\.?(a|b|rc)(?=\d)", r"~\1", version)
+
+
+def glibc_needed(bundle: Path) -> str:
+    """The newest glibc symbol version any file in the bundle asks for: the oldest glibc the
+    portable build runs on."""
+    newest = (2, 0)
+    for path in bundle.rglob("*"):
+        if is_elf(path):
+            for found in re.findall(rb"GLIBC_2\.(\d+)", path.read_bytes()):
+                newest = max(newest, (2, int(found)))
+    return f"{newest[0]}.{newest[1]}"
+
+
 def write_control(root: Path, version: str, arch: str, depends: str, description: str) -> None:
     size_kib = sum(p.lstat().st_size for p in root.rglob("*") if not p.is_dir()) // 1024
     control = root / "DEBIAN" / "control"
@@ -231,16 +254,18 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         archive = args.out / f"{EXECUTABLE}-{meta.version}-linux-{os.uname().machine}.tar.gz"
         tarball(args.bundle, archive, f"{EXECUTABLE}-{meta.version}", epoch)
-        print(f"{archive.name}: {mib(archive)} ({time.monotonic() - started:.0f} s)")
+        print(f"{archive.name}: {mib(archive)}, needs glibc {glibc_needed(args.bundle)} or "
+              f"newer ({time.monotonic() - started:.0f} s)")
 
         started = time.monotonic()
         staging = ROOT / "build" / "deb"
         shutil.rmtree(staging, ignore_errors=True)
         root = staging / "root"
         removed = stage(args.bundle, args.icons, root, meta.version, epoch)
-        depends = shlib_depends(root / PREFIX)
-        write_control(root, meta.version, arch, depends, meta.description)
-        deb = args.out / f"{EXECUTABLE}_{meta.version}_{arch}.deb"
+        depends = ", ".join([shlib_depends(root / PREFIX), *RUNTIME_DEPENDS])
+        version = debian_version(meta.version)
+        write_control(root, version, arch, depends, meta.description)
+        deb = args.out / f"{EXECUTABLE}_{version}_{arch}.deb"
         level = {"xz": "-z9", "zstd": "-z19", "gzip": "-z9"}[args.compression]
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
         run("dpkg-deb", "--root-owner-group", f"-Z{args.compression}", level, "--build", root,

@@ -3,7 +3,7 @@
 #   1. a virtual environment (build/venv-macos) with Pennant and its "package" extra (PyInstaller,
 #      Pillow);
 #   2. the icons (packaging/icons.py) and dist/Pennant.app (PyInstaller, packaging/pennant.spec);
-#   3. dist/Pennant.app/Contents/MacOS/pennant --selftest, offscreen; the build stops if it fails;
+#   3. dist/Pennant.app/Contents/MacOS/pennant --selftest (on the desktop); the build stops if it fails;
 #   4. packaging/macos/sign.sh (Developer ID + hardened runtime when MACOS_SIGN_IDENTITY is set),
 #      and the self-test again on the signed app, which proves the entitlements suffice;
 #   5. packaging/macos/make-dmg.sh: dist/Pennant-<version>-macos-<arch>.dmg, signed, and notarized
@@ -46,14 +46,14 @@ step "PyInstaller bundle (dist/Pennant.app)"
 "$PY" -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/pennant.spec
 [ -x "$APP/Contents/MacOS/pennant" ] || die "PyInstaller did not produce $APP/Contents/MacOS/pennant"
 
-step "Self-test of the app (offscreen)"
-QT_QPA_PLATFORM=offscreen "$APP/Contents/MacOS/pennant" --selftest
+step "Self-test of the app"
+"$APP/Contents/MacOS/pennant" --selftest
 
 step "Code signing"
 PYTHON="$PY" packaging/macos/sign.sh "$APP"
 if [ -n "${MACOS_SIGN_IDENTITY:-}" ]; then
   step "Self-test of the signed app (hardened runtime)"
-  QT_QPA_PLATFORM=offscreen "$APP/Contents/MacOS/pennant" --selftest
+  "$APP/Contents/MacOS/pennant" --selftest
 fi
 
 step "Disk image"

@@ -8,7 +8,7 @@ dist\Pennant-<version>-windows-x64-setup.exe.
    installs Pennant with its "package" extra (PyInstaller, Pillow);
 2. draws the icons (packaging\icons.py) and builds the one-dir bundle dist\pennant\ with
    PyInstaller (packaging\pennant.spec);
-3. runs dist\pennant\pennant-cli.exe --selftest offscreen and stops if it fails;
+3. runs dist\pennant\pennant-cli.exe --selftest on the desktop and stops if it fails;
 4. signs Pennant.exe and pennant-cli.exe when a code-signing certificate is given (below);
 5. compiles packaging\windows\pennant.iss with Inno Setup 6 (ISCC.exe) and signs the setup too;
 6. prints the sizes of the bundle and the setup.
@@ -112,8 +112,9 @@ try {
 
     # ------------------------------------------------------------------ icons and bundle
     Write-Step 'Icons (packaging\icons.py)'
-    $env:QT_QPA_PLATFORM = 'offscreen'
+    $env:QT_QPA_PLATFORM = 'offscreen'  # drawing icons needs no screen
     Invoke-Native $VenvPython @((Join-Path $Root 'packaging\icons.py'))
+    Remove-Item Env:QT_QPA_PLATFORM  # the self-test runs on the real desktop, as users will
 
     Write-Step 'PyInstaller bundle (dist\pennant)'
     Invoke-Native $VenvPython @('-m', 'PyInstaller', '--noconfirm', '--clean',
@@ -126,7 +127,7 @@ try {
     }
 
     # ------------------------------------------------------------------ self-test
-    Write-Step 'Self-test of the bundle (pennant-cli.exe --selftest, offscreen)'
+    Write-Step 'Self-test of the bundle (pennant-cli.exe --selftest)'
     Invoke-Native $Cli @('--selftest')
 
     # ------------------------------------------------------------------ signing set-up

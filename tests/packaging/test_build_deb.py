@@ -67,3 +67,24 @@ def test_the_control_file_states_size_and_dependencies(tmp_path: Path) -> None:
     assert fields["Installed-Size"] == "4"
     assert fields["Depends"] == "libc6 (>= 2.35)"
     assert control.endswith("\n") and "\n .\n" in control
+
+
+@pytest.mark.parametrize(("older", "newer"), [
+    ("1.2.3rc1", "1.2.3"),
+    ("1.2.3a2", "1.2.3b1"),
+    ("1.2.3.dev4", "1.2.3a1"),
+    ("1.2.3", "1.2.3.post1"),
+    ("1.2.3", "1.2.3+build.5"),
+    ("1.2.3", "1.2.10"),
+])
+def test_debian_orders_versions_as_python_does(older: str, newer: str) -> None:
+    """An upgrade from a pre-release to its release must be an upgrade for dpkg too."""
+    import shutil
+    import subprocess
+
+    if shutil.which("dpkg") is None:
+        pytest.skip("dpkg is not installed (the .deb is built on Debian)")
+
+    first, second = build_deb.debian_version(older), build_deb.debian_version(newer)
+    assert subprocess.run(["dpkg", "--compare-versions", first, "lt", second]).returncode == 0, \
+        (first, second)

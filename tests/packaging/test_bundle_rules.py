@@ -12,6 +12,9 @@ LINUX_QT = "PySide6/Qt/"
     "PySide6/Qt/plugins/platforms/libqxcb.so",
     "PySide6/Qt/plugins/platforms/libqwayland.so",
     "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+    "PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so",
+    "PySide6/Qt/plugins/wayland-graphics-integration-client/libqt-plugin-wayland-egl.so",
+    "PySide6/Qt/plugins/wayland-decoration-client/libbradient.so",
     "PySide6/Qt/plugins/imageformats/libqsvg.so",
     "PySide6/Qt/plugins/imageformats/libqico.so",
     "PySide6/Qt/plugins/iconengines/libqsvgicon.so",
@@ -50,6 +53,10 @@ def test_what_the_app_runs_on_is_kept(dest: str) -> None:
     "PySide6/Qt/plugins/platforms/libqeglfs.so",
     "libstdc++.so.6",
     "libgcc_s.so.1",
+    "libgbm.so.1",
+    "PySide6/Qt/plugins/wayland-shell-integration/libivi-shell.so",
+    "PySide6/Qt/plugins/platforms/libqminimal.so",
+    "libfontconfig.so.1",
 ])
 def test_what_the_app_never_uses_is_dropped(dest: str) -> None:
     assert unused((dest, "/src", "BINARY"))
@@ -104,3 +111,11 @@ def test_prune_drops_what_only_dropped_plugins_linked() -> None:
         "libQt6Quick.so.6",  # the link to a kept library stays
     }
     assert [dest for dest, _, _ in kept_data] == ["resources/icons/pennant.svg"]
+
+
+def test_names_match_whatever_their_case() -> None:
+    """A Windows import table may name Qt6Core.dll as QT6CORE.dll: still the same library."""
+    links = {"PySide6/QtCore.pyd": ["QT6CORE.dll"]}
+    binaries = [_bin("PySide6/QtCore.pyd"), _bin("PySide6/Qt6Core.dll")]
+    kept, _ = prune(binaries, [], lambda src: links.get(src[len("/src/"):], []))
+    assert {dest for dest, _, _ in kept} == {"PySide6/QtCore.pyd", "PySide6/Qt6Core.dll"}
