@@ -77,6 +77,16 @@ class TicketFlow(_Base):
                   lambda p, e: self._previewed(generation, p, e))
         return True
 
+    def _show_preview_failure(self, error: BaseException | None) -> None:
+        """Webull's refusal with its code and links, or why no preview came back."""
+        if isinstance(error, PreviewError):
+            code = f" (Webull code {error.code})" if error.code else ""
+            self.status.show_text(f"Webull refused the preview{code}: {error.message}",
+                                  kind="error", links=error.links)
+        else:
+            self.status.show_text(failure_text("preview", error or RuntimeError(
+                "no preview came back")), kind="error")
+
     def _previewed(self, generation: int, preview: Preview | None,
                    error: BaseException | None) -> None:
         self.busy = ""
@@ -87,13 +97,7 @@ class TicketFlow(_Base):
             return
         if error is not None or preview is None:
             self._previewed_body = None
-            if isinstance(error, PreviewError):
-                code = f" (Webull code {error.code})" if error.code else ""
-                self.status.show_text(f"Webull refused the preview{code}: {error.message}",
-                                      kind="error", links=error.links)
-            else:
-                self.status.show_text(failure_text("preview", error or RuntimeError(
-                    "no preview came back")), kind="error")
+            self._show_preview_failure(error)
             self._update_actions()
             return
         self.status.clear()
@@ -252,13 +256,7 @@ class TicketFlow(_Base):
             self._update_actions()
             return
         if error is not None or preview is None:
-            if isinstance(error, PreviewError):
-                code = f" (Webull code {error.code})" if error.code else ""
-                self.status.show_text(f"Webull refused the preview{code}: {error.message}",
-                                      kind="error", links=error.links)
-            else:
-                self.status.show_text(failure_text("preview", error or RuntimeError(
-                    "no preview came back")), kind="error")
+            self._show_preview_failure(error)
             self._show_pending_buttons()
             self._update_actions()
             return
