@@ -179,6 +179,10 @@ class BalancesPanel(QWidget):
     def value_text(self, label: str) -> str:
         return self._values[label].text()
 
+    def shown(self) -> dict[str, str]:
+        """Label → text of every figure on show now; empty while the panel says why it is empty."""
+        return {label: value.text() for label, value in self._values.items()}
+
     def _set_fields(self, fields: Sequence[Field]) -> None:
         while self._grid.count():
             item = self._grid.takeAt(0)

@@ -96,9 +96,12 @@ def test_switching_account_refills_every_panel(window: MainWindow, qtbot: Any) -
     assert terminal is not None
     qtbot.waitUntil(lambda: terminal.portfolio.balance(window.account_id) is not None,
                     timeout=15_000)
-    qtbot.waitUntil(lambda: window.balances.value_text("Market value") != "—", timeout=15_000)
-    assert window.positions.model.rowCount() == len(terminal.portfolio.positions(
-        window.account_id))
+    # The core holds the balance before the queued event reaches the panel, which says
+    # "Loading balances…" until then: wait for the figure itself.
+    qtbot.waitUntil(lambda: window.balances.shown().get("Market value", "—") != "—",
+                    timeout=15_000)
+    qtbot.waitUntil(lambda: window.positions.model.rowCount() == len(
+        terminal.portfolio.positions(window.account_id)), timeout=15_000)
 
 
 def test_failed_refresh_marks_the_panel_stale_and_keeps_the_data(
