@@ -1,27 +1,26 @@
 """Client-side rate limits per endpoint group, shared per app key (API.md §10).
 
-Webull counts requests per app key, so every client in the process that signs with the same app
-key shares one set of buckets. Each group is an exact sliding-window log (pyrate-limiter): never
-more than ``limit`` requests start within any ``period``. Callers wait for a slot instead of
+Webull counts requests per app key as they arrive, so every client in the process that signs
+with the same app key shares one log per endpoint group, and callers wait for a slot instead of
 provoking a 429.
+
+A request's arrival is somewhere between the moment it was sent and the moment its answer came
+back; the client cannot know where. So a request holds its place in the window from the moment it
+starts until it is answered, and it leaves the window ``period`` after its answer. Then never more
+than ``limit`` requests of a group can have *arrived* within any ``period``, whatever the network
+or the scheduler delayed: a new request starts only once the one it displaces was answered a whole
+period ago, and it cannot arrive before it starts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
-
-from pyrate_limiter import (
-    BucketFactory,
-    Duration,
-    InMemoryBucket,
-    Limiter,
-    Rate,
-    RateItem,
-    SingleBucketFactory,
-)
 
 
 @dataclass(frozen=True)
@@ -51,59 +50,101 @@ WEBULL_LIMITS: Mapping[str, Limit] = MappingProxyType(
     }
 )
 
+#: How long a caller waits before looking again when every place in its window is held by a
+#: request still waiting for its answer (the earliest moment a place frees is then unknown).
+IN_FLIGHT_POLL_S = 0.05
 
-class _GroupBuckets(BucketFactory):
-    """One bucket per group, all leaked by this factory's single background leaker."""
 
-    def __init__(self, limits: Mapping[str, Limit]) -> None:
-        self._buckets = {
-            group: self.create(
-                InMemoryBucket, [Rate(lim.limit, Duration.SECOND * lim.period_s)]
-            )
-            for group, lim in limits.items()
-        }
+class Slot:
+    """One request's place in its group's window: open while it runs, then closed at its answer."""
 
-    def wrap_item(self, name: str, weight: int = 1) -> RateItem:
-        return RateItem(name, self._buckets[name].now(), weight=weight)
+    __slots__ = ("answered_at",)
 
-    def get(self, item: RateItem) -> InMemoryBucket:
-        return self._buckets[item.name]
+    def __init__(self) -> None:
+        self.answered_at: float | None = None
+
+
+class Window:
+    """One group's log of the requests that still count against its limit (not thread-safe)."""
+
+    def __init__(self, limit: Limit, margin_s: float) -> None:
+        if limit.limit < 1 or limit.period_s <= 0:
+            raise ValueError(f"a rate limit needs at least one request per positive period: {limit}")
+        self.limit = limit
+        self.margin_s = margin_s
+        self._slots: list[Slot] = []
+
+    def delay(self, now: float) -> float | None:
+        """Seconds until a request may start (0: now); None while only answers can free a place."""
+        keep_after = now - self.limit.period_s - self.margin_s
+        self._slots = [s for s in self._slots if s.answered_at is None or s.answered_at > keep_after]
+        if len(self._slots) < self.limit.limit:
+            return 0.0
+        answered = [s.answered_at for s in self._slots if s.answered_at is not None]
+        if not answered:
+            return None
+        return max(0.0, min(answered) - keep_after)
+
+    def begin(self) -> Slot:
+        slot = Slot()
+        self._slots.append(slot)
+        return slot
+
+    def in_window(self) -> int:
+        return len(self._slots)
 
 
 class RateLimiter:
-    """Waits until a request of a group may start without breaching the group's limit.
+    """Grants each request a slot in its group's window, waiting while the window is full.
 
-    A slot is granted 200 ms after the window strictly allows it: Webull counts arrival times,
-    and network jitter must not push a request into the previous window.
-
-    Each group has its own pyrate Limiter (a Limiter holds one lock while a caller waits), so
-    a saturated group — paging instruments, say — never holds up another, such as a cancel.
+    ``margin_s`` is added to every period, for a server that stamps arrival a little after the
+    request reached it. Groups are independent: a saturated group (paging instruments, say) never
+    holds up another, such as a cancel. Safe to share between threads and event loops.
     """
 
-    def __init__(self, limits: Mapping[str, Limit] = WEBULL_LIMITS) -> None:
+    def __init__(self, limits: Mapping[str, Limit] = WEBULL_LIMITS, *, margin_s: float = 0.05,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = MappingProxyType(dict(limits))
-        self._buckets = _GroupBuckets(self.limits)
-        self._limiters = {
-            group: Limiter(SingleBucketFactory(self._buckets.get(self._buckets.wrap_item(group)),
-                                               schedule_leak=False), buffer_ms=200)
-            for group in self.limits
-        }
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._windows = {group: Window(lim, margin_s) for group, lim in self.limits.items()}
 
-    def _limiter(self, group: str) -> Limiter:
+    def _window(self, group: str) -> Window:
         try:
-            return self._limiters[group]
+            return self._windows[group]
         except KeyError:
             raise KeyError(f"no rate limit configured for group {group!r}") from None
 
-    async def acquire(self, group: str) -> None:
-        await self._limiter(group).try_acquire_async(group)
+    def try_begin(self, group: str) -> Slot | None:
+        """A slot if one is free now (never waits); the caller must ``finish`` it."""
+        window = self._window(group)
+        with self._lock:
+            return window.begin() if window.delay(self._clock()) == 0 else None
 
-    async def try_acquire(self, group: str) -> bool:
-        """Take a slot only if one is free now (never waits)."""
-        return await self._limiter(group).try_acquire_async(group, blocking=False)
+    def finish(self, slot: Slot) -> None:
+        """The request was answered (or failed): its place frees one period from now."""
+        with self._lock:
+            if slot.answered_at is None:
+                slot.answered_at = self._clock()
 
-    def close(self) -> None:
-        self._buckets.close()
+    async def begin(self, group: str) -> Slot:
+        """Wait for a slot; the caller must ``finish`` it when the request is over."""
+        window = self._window(group)
+        while True:
+            with self._lock:
+                delay = window.delay(self._clock())
+                if delay == 0:
+                    return window.begin()
+            await asyncio.sleep(IN_FLIGHT_POLL_S if delay is None else delay)
+
+    @asynccontextmanager
+    async def slot(self, group: str) -> AsyncIterator[None]:
+        """Hold a slot of ``group`` for the duration of one request."""
+        taken = await self.begin(group)
+        try:
+            yield
+        finally:
+            self.finish(taken)
 
 
 _shared: dict[str, RateLimiter] = {}

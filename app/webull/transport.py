@@ -266,7 +266,46 @@ class Transport:
         form: Mapping[str, str] | None,
         bearer: str | None,
     ) -> ApiResponse:
-        await self.limiter.acquire(endpoint.limit_group)
+        # the slot is held until the answer is in: Webull counts the request when it arrives
+        async with self.limiter.slot(endpoint.limit_group):
+            path, started, response = await self._send(endpoint, query, json_body, form, bearer)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        request_id = response.headers.get("x-request-id")
+        log.debug(
+            "%s %s → %d in %.0f ms (request id %s)",
+            endpoint.method, path, response.status_code, elapsed_ms, request_id,
+        )
+        if not response.is_success:
+            error = _api_error(response, endpoint)
+            if endpoint.write and isinstance(error, ServerError):
+                raise OutcomeUnknownError(
+                    f"{endpoint.name}: the server failed after receiving the order; "
+                    "its outcome is unknown until the order is looked up",
+                    cause=error, status=error.status, error_code=error.error_code,
+                    request_id=request_id, endpoint=endpoint.name,
+                )
+            raise error
+        try:
+            data = _decode(response, endpoint)
+        except ResponseDecodeError as exc:
+            if endpoint.write:
+                raise OutcomeUnknownError(
+                    f"{endpoint.name}: the order was answered but the answer cannot be read",
+                    cause=exc, status=response.status_code, request_id=request_id,
+                    endpoint=endpoint.name,
+                ) from None
+            raise
+        return ApiResponse(response.status_code, data, request_id)
+
+    async def _send(
+        self,
+        endpoint: Endpoint,
+        query: Mapping[str, QueryValue] | None,
+        json_body: Any,
+        form: Mapping[str, str] | None,
+        bearer: str | None,
+    ) -> tuple[str, float, httpx.Response]:
+        """Sign (now: the signature carries a timestamp) and send; the path, start and answer."""
         path = self.path_for(endpoint)
         pairs = _query_pairs(query)
         body: bytes | None = None
@@ -298,33 +337,7 @@ class Transport:
             response = await self._http.request(endpoint.method, url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise self._transport_failure(endpoint, exc) from None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        request_id = response.headers.get("x-request-id")
-        log.debug(
-            "%s %s → %d in %.0f ms (request id %s)",
-            endpoint.method, path, response.status_code, elapsed_ms, request_id,
-        )
-        if not response.is_success:
-            error = _api_error(response, endpoint)
-            if endpoint.write and isinstance(error, ServerError):
-                raise OutcomeUnknownError(
-                    f"{endpoint.name}: the server failed after receiving the order; "
-                    "its outcome is unknown until the order is looked up",
-                    cause=error, status=error.status, error_code=error.error_code,
-                    request_id=request_id, endpoint=endpoint.name,
-                )
-            raise error
-        try:
-            data = _decode(response, endpoint)
-        except ResponseDecodeError as exc:
-            if endpoint.write:
-                raise OutcomeUnknownError(
-                    f"{endpoint.name}: the order was answered but the answer cannot be read",
-                    cause=exc, status=response.status_code, request_id=request_id,
-                    endpoint=endpoint.name,
-                ) from None
-            raise
-        return ApiResponse(response.status_code, data, request_id)
+        return path, started, response
 
     def _transport_failure(self, endpoint: Endpoint, exc: httpx.HTTPError) -> WebullError:
         sent = not isinstance(exc, _NOT_SENT)

@@ -58,7 +58,6 @@ async def client(sim: SimServer) -> AsyncIterator[Counting]:
     await auto_sign_in(AuthorizationFlow(env, creds), tokens)
     yield Counting(WebullClient(transport, tokens.access_token))
     await transport.aclose()
-    limiter.close()
 
 
 @pytest.fixture

@@ -152,4 +152,3 @@ async def test_browser_route_sign_in(sim: SimServer, keychain: Keychain,
         await lis.aclose()
         await session.aclose()
         await transport.aclose()
-        limiter.close()

@@ -51,7 +51,6 @@ def limiter() -> Iterator[RateLimiter]:
     10 per 30 s a real app key allows (the process-wide limiter would make them wait)."""
     limiter = RateLimiter({**WEBULL_LIMITS, "token": Limit(500, 30)})
     yield limiter
-    limiter.close()
 
 
 @pytest.fixture

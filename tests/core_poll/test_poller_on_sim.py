@@ -48,7 +48,6 @@ def limiter() -> Iterator[RateLimiter]:
     """One limiter for the module: the server counts per app key across the tests."""
     limiter = RateLimiter(WEBULL_LIMITS)
     yield limiter
-    limiter.close()
 
 
 class CountingClient:

@@ -47,7 +47,6 @@ def limiter() -> Iterator[RateLimiter]:
     whole option chains does not make this suite slow."""
     limiter = RateLimiter({**WEBULL_LIMITS, "instruments": Limit(60, 60)})
     yield limiter
-    limiter.close()
 
 
 class Session:

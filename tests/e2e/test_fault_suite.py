@@ -183,7 +183,6 @@ async def test_token_expiry_mid_submit(sim: SimServer, rig: Rig, bus: EventBus) 
     finally:
         await terminal.close()
         await http.aclose()
-        limiter.close()
 
 
 # ------------------------------------------------------------------ the app dies

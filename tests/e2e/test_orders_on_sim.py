@@ -31,7 +31,6 @@ def sim() -> Iterator[SimServer]:
 def limiter() -> Iterator[RateLimiter]:
     limiter = RateLimiter({**WEBULL_LIMITS, "instruments": Limit(60, 60)})
     yield limiter
-    limiter.close()
 
 
 async def _no_sleep(seconds: float) -> None:

@@ -160,7 +160,6 @@ async def rig(sim: SimServer, tmp_path: Path, bus: EventBus) -> AsyncIterator[Ri
             await desk.aclose()
         journal.close()
         await http.aclose()
-        limiter.close()
 
 
 def limit_buy(price: str = "1.00", qty: str = "1", symbol: str = "AAPL") -> NewOrder:

@@ -65,7 +65,6 @@ def simulator() -> Iterator[SimServer]:
                     ratelimit._shared.pop(key, None)
                 else:
                     ratelimit._shared[key] = before
-            limiter.close()
 
 
 def open_window(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path,

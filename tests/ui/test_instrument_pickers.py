@@ -54,7 +54,6 @@ class SimInstruments:
     async def close(self) -> None:
         await self.catalogue.aclose()
         await self.transport.aclose()
-        self.limiter.close()
 
 
 @pytest.fixture

@@ -578,7 +578,6 @@ def on_sim(qtbot: Any, loop: asyncio.AbstractEventLoop, tmp_path: Path) -> Itera
             await transport.aclose()
 
         run(loop, qtbot, stop())
-        limiter.close()
         journal.close()
 
 

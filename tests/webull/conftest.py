@@ -86,7 +86,6 @@ async def transport_factory(
     yield make
     for t in made:
         await t._http.aclose()
-        t.limiter.close()
 
 
 def json_response(status: int, body: Any, **headers: str) -> httpx.Response:

@@ -312,15 +312,12 @@ def test_published_limits_are_configured() -> None:
     assert groups <= set(WEBULL_LIMITS)
 
 
-async def test_limiter_never_exceeds_a_window() -> None:
+def test_limiter_never_exceeds_a_window() -> None:
     limiter = RateLimiter()
-    try:
-        assert [await limiter.try_acquire("balances") for _ in range(3)] == [True, True, False]
-        # groups are independent
-        assert [await limiter.try_acquire("positions") for _ in range(3)] == [True, True, False]
-        assert sum([await limiter.try_acquire("preview") for _ in range(200)]) == 150
-    finally:
-        limiter.close()
+    assert [limiter.try_begin("balances") is not None for _ in range(3)] == [True, True, False]
+    # groups are independent
+    assert [limiter.try_begin("positions") is not None for _ in range(3)] == [True, True, False]
+    assert sum(limiter.try_begin("preview") is not None for _ in range(200)) == 150
 
 
 async def test_third_balance_call_in_two_seconds_waits(transport_factory: Any) -> None:
@@ -354,11 +351,8 @@ def test_limits_are_shared_per_app_key() -> None:
 
 async def test_unknown_group_is_refused() -> None:
     limiter = RateLimiter({"x": Limit(1, 1)})
-    try:
-        with pytest.raises(KeyError, match="no rate limit"):
-            await limiter.acquire("y")
-    finally:
-        limiter.close()
+    with pytest.raises(KeyError, match="no rate limit"):
+        await limiter.begin("y")
 
 
 def test_transport_repr_has_no_secret(transport_factory: Any, creds: Any) -> None:
