@@ -10,6 +10,7 @@ The window the user sees is the same object from the first frame to the last.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import logging
 import os
@@ -80,6 +81,10 @@ def make_qapplication() -> QApplication:
     if isinstance(app, QApplication):
         return app
     qInstallMessageHandler(_qt_messages)
+    # Qt still logs while Python shuts down (PySide's own exit handler destroys the application
+    # and unloads the plugins); a Python handler called then crashes the process. Exit handlers
+    # run last-registered first, so this one hands the messages back to Qt before that.
+    atexit.register(qInstallMessageHandler, None)
     # QtWebEngine (loaded later, only for the login view) needs shared OpenGL contexts, which
     # must be requested before the application object exists
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)

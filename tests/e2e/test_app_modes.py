@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_app(*args: str, keyring_backend: str | None = None, timeout: float = 120,
-            path_first: Path | None = None) -> subprocess.CompletedProcess[str]:
+            path_first: Path | None = None,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     pythonpath = os.pathsep.join([str(path_first), str(ROOT)] if path_first else [str(ROOT)])
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QTWEBENGINE_DISABLE_SANDBOX="1",
-               PYTHONPATH=pythonpath)
+               PYTHONPATH=pythonpath, **(extra_env or {}))
     if keyring_backend:
         env["PYTHON_KEYRING_BACKEND"] = keyring_backend
     return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, env=env,
@@ -61,6 +62,15 @@ def test_selftest_fails_and_says_why_without_a_keychain() -> None:
     assert line.startswith("FAIL")
     assert len(line) > 30  # carries the reason
     assert "self-test failed: 1 check(s)" in done.stdout
+
+
+def test_qt_messages_while_python_exits_do_not_crash_it() -> None:
+    # with plugin debugging on, Qt logs every plugin it unloads as the process ends: these
+    # messages must not reach the Python handler once Python is shutting down (it crashed, 139)
+    done = run_app("--selftest", keyring_backend="tests.fakes.MemoryKeyring",
+                   extra_env={"QT_DEBUG_PLUGINS": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "unloaded library" in done.stderr  # the late messages did come, from Qt's own handler
 
 
 def test_startup_probe_reports_the_window_shown_before_the_workspace(tmp_path: Path) -> None:
