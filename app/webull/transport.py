@@ -266,9 +266,41 @@ class Transport:
         form: Mapping[str, str] | None,
         bearer: str | None,
     ) -> ApiResponse:
-        # the slot is held until the answer is in: Webull counts the request when it arrives
+        # the slot is held until the answer is in: Webull counts the request when it arrives.
+        # Signing happens inside, after any wait: the signature carries a timestamp.
         async with self.limiter.slot(endpoint.limit_group):
-            path, started, response = await self._send(endpoint, query, json_body, form, bearer)
+            path = self.path_for(endpoint)
+            pairs = _query_pairs(query)
+            body: bytes | None = None
+            headers = {"Accept": "application/json", "x-version": endpoint.x_version}
+            if form is not None:
+                body = urlencode(list(form.items()), quote_via=quote).encode("ascii")
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            elif json_body is not None:
+                body = encode_json(json_body)
+                headers["Content-Type"] = "application/json"
+            headers.update(
+                sign_headers(
+                    self._key,
+                    host=self.environment.api_host,
+                    path=path,
+                    query=pairs,
+                    body=body if form is None else None,
+                    form=list(form.items()) if form is not None else None,
+                    algorithm=self.environment.signature_algorithm,
+                )
+            )
+            if bearer is not None:
+                headers["Authorization"] = bearer
+            url = self.environment.api_base_url + path
+            if pairs:
+                url += "?" + urlencode(pairs, quote_via=quote)  # RFC 3986: a space is %20
+            started = time.perf_counter()
+            try:
+                response = await self._http.request(endpoint.method, url, content=body,
+                                                    headers=headers)
+            except httpx.HTTPError as exc:
+                raise self._transport_failure(endpoint, exc) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         request_id = response.headers.get("x-request-id")
         log.debug(
@@ -296,48 +328,6 @@ class Transport:
                 ) from None
             raise
         return ApiResponse(response.status_code, data, request_id)
-
-    async def _send(
-        self,
-        endpoint: Endpoint,
-        query: Mapping[str, QueryValue] | None,
-        json_body: Any,
-        form: Mapping[str, str] | None,
-        bearer: str | None,
-    ) -> tuple[str, float, httpx.Response]:
-        """Sign (now: the signature carries a timestamp) and send; the path, start and answer."""
-        path = self.path_for(endpoint)
-        pairs = _query_pairs(query)
-        body: bytes | None = None
-        headers = {"Accept": "application/json", "x-version": endpoint.x_version}
-        if form is not None:
-            body = urlencode(list(form.items()), quote_via=quote).encode("ascii")
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        elif json_body is not None:
-            body = encode_json(json_body)
-            headers["Content-Type"] = "application/json"
-        headers.update(
-            sign_headers(
-                self._key,
-                host=self.environment.api_host,
-                path=path,
-                query=pairs,
-                body=body if form is None else None,
-                form=list(form.items()) if form is not None else None,
-                algorithm=self.environment.signature_algorithm,
-            )
-        )
-        if bearer is not None:
-            headers["Authorization"] = bearer
-        url = self.environment.api_base_url + path
-        if pairs:
-            url += "?" + urlencode(pairs, quote_via=quote)  # RFC 3986: a space is %20
-        started = time.perf_counter()
-        try:
-            response = await self._http.request(endpoint.method, url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise self._transport_failure(endpoint, exc) from None
-        return path, started, response
 
     def _transport_failure(self, endpoint: Endpoint, exc: httpx.HTTPError) -> WebullError:
         sent = not isinstance(exc, _NOT_SENT)
