@@ -56,6 +56,11 @@ SHARED_DIRS = {"/", "/opt", "/usr", "/usr/bin", "/usr/share", "/usr/share/applic
                "/usr/share/doc", "/usr/share/icons", "/usr/share/icons/hicolor",
                "/usr/share/metainfo", "/usr/share/pixmaps", "/usr/lib"}
 SHARED_DIR_RE = re.compile(r"^/usr/share/icons/hicolor/[^/]+(/apps)?$")
+# The issue's size targets: the .deb at most 130 MB (bytes) and at most 400 MB installed, in
+# du's MiB like its other figures ("QtWebEngine alone is about 195 MB" is the 194.8 MiB library);
+# dpkg's Installed-Size is in KiB.
+MAX_DEB_BYTES = 130_000_000
+MAX_INSTALLED_KIB = 400 * 1024
 
 
 # ------------------------------------------------------------------------------------ report
@@ -135,6 +140,25 @@ class Checks:
 
     def step(self, name: str, fatal: bool = False) -> contextlib.AbstractContextManager[None]:
         return self.report.step(name, fatal)
+
+
+def step_sizes(c: Checks) -> None:
+    with c.step(f"0. sizes: .deb <= {MAX_DEB_BYTES // 10**6} MB, dpkg Installed-Size <= "
+                f"{MAX_INSTALLED_KIB // 1024} MiB"):
+        deb_bytes = c.deb.stat().st_size
+        installed_kib = int(tr.deb_field(c.deb, "Installed-Size"))
+        print(f"      .deb {deb_bytes} bytes ({deb_bytes / 10**6:.1f} MB); Installed-Size "
+              f"{installed_kib} KiB ({installed_kib / 1024:.1f} MiB)")
+        problems = []
+        if deb_bytes > MAX_DEB_BYTES:
+            problems.append(f"the .deb is {deb_bytes} bytes ({deb_bytes / 10**6:.1f} MB), over "
+                            f"the limit of {MAX_DEB_BYTES} bytes")
+        if installed_kib > MAX_INSTALLED_KIB:
+            problems.append(f"dpkg Installed-Size is {installed_kib} KiB "
+                            f"({installed_kib / 1024:.1f} MiB), over the limit of "
+                            f"{MAX_INSTALLED_KIB} KiB ({MAX_INSTALLED_KIB // 1024} MiB)")
+        if problems:
+            raise CheckFailed("; ".join(problems))
 
 
 def step_prepare(c: Checks) -> None:
@@ -344,7 +368,7 @@ def step_portable(c: Checks) -> None:
                 shutil.rmtree(unpack_dir, ignore_errors=True)
 
 
-STEPS = (step_prepare, step_install, step_layout, step_version, step_screenshot,
+STEPS = (step_sizes, step_prepare, step_install, step_layout, step_version, step_screenshot,
          step_selftest_without_keyring, step_test_tools, step_selftest, step_desktop,
          step_data_location, step_upgrade, step_purge, step_portable)
 
