@@ -75,6 +75,20 @@ UNUSED = (
 )
 KEEP = ("*qtwebengine_locales/en-US.pak",)
 
+# Python that nothing imports when Pennant runs, only on request (NumPy's lazy submodules) or in
+# code the app never reaches: NumPy's Fortran wrapper generator, tests, masked arrays,
+# polynomial classes, random numbers and FFT (pyqtgraph uses np.random and np.fft only for
+# scatter jitter and the FFT mode of its plot menu, which app/ui/charts.py turns off);
+# pydantic's v1 API (Pennant has no v1 models) and its mypy plugin; pyqtgraph's flow-chart
+# editor; the test, doctest and debugger modules; decimal's pure-Python twin of _decimal.
+# The spec excludes them (PyInstaller then warns that hidden imports pydantic.v1.* are not
+# found: expected); tests/packaging checks that app/ uses none of them.
+NOT_IMPORTED_AT_RUN_TIME = (
+    "numpy.f2py", "numpy.testing", "numpy.ma", "numpy.polynomial", "numpy.random", "numpy.fft",
+    "numpy._core._multiarray_tests", "pydantic.v1", "pydantic.mypy", "pyqtgraph.flowchart",
+    "unittest", "doctest", "pdb", "_pydecimal",
+)
+
 
 def _dest(entry: Entry) -> str:
     return entry[0].replace("\\", "/")

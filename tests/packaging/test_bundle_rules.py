@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import ctypes
 import importlib.util
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from bundle_rules import (  # type: ignore[import-not-found]
+    NOT_IMPORTED_AT_RUN_TIME,
     find_icupkg,
     has_symbol_table,
     icu_library_data,
@@ -286,3 +288,49 @@ def test_the_trimmed_qt_icu_library_loads_without_the_unused_items(tmp_path: Pat
     converter, collator, calendar, word_breaks = _icu_open(out)
     assert converter <= 0 and collator <= 0 and calendar <= 0 and word_breaks == 2
     assert _icu_open(QT_ICU_DATA)[3] <= 0
+
+
+def _modules_used(source: str) -> set[str]:
+    """Every module a file imports, and every dotted name it reaches through an imported module
+    (``import numpy as np`` then ``np.random.seed`` uses numpy.random.seed)."""
+    tree = ast.parse(source)
+    used: set[str] = set()
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                used.add(alias.name)
+                aliases[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            used.add(node.module)
+            for alias in node.names:
+                used.add(f"{node.module}.{alias.name}")
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            parts = []
+            inner: ast.expr = node
+            while isinstance(inner, ast.Attribute):
+                parts.append(inner.attr)
+                inner = inner.value
+            if isinstance(inner, ast.Name) and inner.id in aliases:
+                used.add(".".join([aliases[inner.id], *reversed(parts)]))
+    return used
+
+
+def test_modules_left_out_of_the_bundle_are_not_used_by_the_app() -> None:
+    app = Path(__file__).resolve().parents[2] / "app"
+    found = []
+    for path in sorted(app.rglob("*.py")):
+        for name in _modules_used(path.read_text(encoding="utf-8")):
+            hit = [m for m in NOT_IMPORTED_AT_RUN_TIME if name == m or name.startswith(m + ".")]
+            if hit:
+                found.append(f"{path.relative_to(app.parent)}: {name}")
+    assert not found, ("the bundle leaves these out (bundle_rules.NOT_IMPORTED_AT_RUN_TIME), "
+                       f"but the app uses them: {found}")
+
+
+def test_the_check_sees_a_module_reached_through_an_alias() -> None:
+    used = _modules_used("import numpy as np\nfrom pydantic import v1\nx = np.random.seed(1)\n")
+    assert "numpy.random.seed" in used and "pydantic.v1" in used
