@@ -333,9 +333,9 @@ class Poller:
         """One read; a refused sign-in goes to on_auth_error and is retried once."""
         retried = False
         while True:
-            await self._groups.slot(group)
             try:
-                result = await call()
+                async with self._groups.slot(group):
+                    result = await call()
             except AuthError as exc:
                 if retried or not recover:
                     raise

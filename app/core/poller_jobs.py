@@ -9,7 +9,8 @@ import asyncio
 import dataclasses
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from app.webull.errors import AuthError, RateLimitedError, TransportError, WebullError
@@ -42,9 +43,10 @@ BACKOFF_CAP = 60.0
 MAX_TICK = 5.0  # the loop looks at the clocks at least this often
 RESUME_JUMP = 30.0  # seconds of unexplained time that mean the machine slept
 OFFLINE_AFTER = 3  # network failures in a row
-#: Webull counts requests when they arrive; a request that left a little late and the next one
-#: that left promptly can land closer together than they started, so windows get this margin
-WINDOW_MARGIN = 0.2
+#: Webull counts requests when they arrive, somewhere between start and answer, so a request's
+#: place in a window is counted from its answer, as the transport's rate limiter counts it; this
+#: margin (more than the limiter's) keeps the poller from ever waiting inside the transport
+WINDOW_MARGIN = 0.1
 LOOKUP_ATTEMPTS = 8
 INACCESSIBLE = "this account is not accessible with the current sign-in"
 RESUMED = "the computer woke from sleep or the clock jumped"
@@ -166,12 +168,26 @@ class _Groups:
             window.popleft()
         return now if len(window) < limit.limit else window[0] + period
 
-    async def slot(self, group: str) -> None:
-        """Wait until the group's window has room, then count one request."""
+    @asynccontextmanager
+    async def slot(self, group: str) -> AsyncIterator[None]:
+        """Wait until the group's window has room, then count one request for the block, from
+        the moment the block ends (its answer). The gate keeps it the group's only request in
+        flight, so it is the newest entry of the window."""
         while (free_at := self.free_at(group, now := self._clock())) > now:
             await self._sleep(free_at - now)
-        if group in self._limits:
-            self._windows[group].append(self._clock())
+        if group not in self._limits:
+            yield
+            return
+        window = self._windows[group]
+        window.append(now)
+        try:
+            yield
+        finally:
+            answered = self._clock()
+            if window:  # (a request longer than the period may have aged out meanwhile)
+                window[-1] = answered
+            else:
+                window.append(answered)
 
 
 class _Status:

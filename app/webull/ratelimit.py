@@ -9,12 +9,15 @@ back; the client cannot know where. So a request holds its place in the window f
 starts until it is answered, and it leaves the window ``period`` after its answer. Then never more
 than ``limit`` requests of a group can have *arrived* within any ``period``, whatever the network
 or the scheduler delayed: a new request starts only once the one it displaces was answered a whole
-period ago, and it cannot arrive before it starts.
+period ago, and it cannot arrive before it starts. A request that ended without an answer may
+still be travelling, so its place is held a little longer (UNANSWERED_S); one that never left
+(no connection) gives its place back at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -53,6 +56,11 @@ WEBULL_LIMITS: Mapping[str, Limit] = MappingProxyType(
 #: How long a caller waits before looking again when every place in its window is held by a
 #: request still waiting for its answer (the earliest moment a place frees is then unknown).
 IN_FLIGHT_POLL_S = 0.05
+#: A request that ended without an answer (cancelled, timed out, connection lost after sending)
+#: may still be on its way to Webull: its place counts as if it were answered this much later.
+UNANSWERED_S = 1.0
+#: Never sleep less than this: timers are millisecond-grained and may fire a little early.
+MIN_SLEEP_S = 0.001
 
 
 class Slot:
@@ -116,16 +124,23 @@ class RateLimiter:
             raise KeyError(f"no rate limit configured for group {group!r}") from None
 
     def try_begin(self, group: str) -> Slot | None:
-        """A slot if one is free now (never waits); the caller must ``finish`` it."""
+        """A slot if one is free now (never waits); the caller must ``finish`` or ``withdraw``
+        it, or the place stays taken for good."""
         window = self._window(group)
         with self._lock:
             return window.begin() if window.delay(self._clock()) == 0 else None
 
-    def finish(self, slot: Slot) -> None:
-        """The request was answered (or failed): its place frees one period from now."""
+    def finish(self, slot: Slot, *, answered: bool = True) -> None:
+        """The request is over: its place frees one period after its answer, or, if it ended
+        without one (it may still reach Webull), one period after UNANSWERED_S from now."""
         with self._lock:
             if slot.answered_at is None:
-                slot.answered_at = self._clock()
+                slot.answered_at = self._clock() + (0.0 if answered else UNANSWERED_S)
+
+    def withdraw(self, slot: Slot) -> None:
+        """The request never left this machine: its place is free at once."""
+        with self._lock:
+            slot.answered_at = -math.inf
 
     async def begin(self, group: str) -> Slot:
         """Wait for a slot; the caller must ``finish`` it when the request is over."""
@@ -135,16 +150,19 @@ class RateLimiter:
                 delay = window.delay(self._clock())
                 if delay == 0:
                     return window.begin()
-            await asyncio.sleep(IN_FLIGHT_POLL_S if delay is None else delay)
+            await asyncio.sleep(IN_FLIGHT_POLL_S if delay is None else max(delay, MIN_SLEEP_S))
 
     @asynccontextmanager
-    async def slot(self, group: str) -> AsyncIterator[None]:
-        """Hold a slot of ``group`` for the duration of one request."""
+    async def slot(self, group: str) -> AsyncIterator[Slot]:
+        """Hold a slot of ``group`` for one request: answered when the block ends normally,
+        unanswered if it raises (unless the caller withdrew the slot first)."""
         taken = await self.begin(group)
         try:
-            yield
-        finally:
-            self.finish(taken)
+            yield taken
+        except BaseException:
+            self.finish(taken, answered=False)
+            raise
+        self.finish(taken)
 
 
 _shared: dict[str, RateLimiter] = {}

@@ -268,7 +268,7 @@ class Transport:
     ) -> ApiResponse:
         # the slot is held until the answer is in: Webull counts the request when it arrives.
         # Signing happens inside, after any wait: the signature carries a timestamp.
-        async with self.limiter.slot(endpoint.limit_group):
+        async with self.limiter.slot(endpoint.limit_group) as slot:
             path = self.path_for(endpoint)
             pairs = _query_pairs(query)
             body: bytes | None = None
@@ -300,6 +300,8 @@ class Transport:
                 response = await self._http.request(endpoint.method, url, content=body,
                                                     headers=headers)
             except httpx.HTTPError as exc:
+                if isinstance(exc, _NOT_SENT):
+                    self.limiter.withdraw(slot)
                 raise self._transport_failure(endpoint, exc) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         request_id = response.headers.get("x-request-id")

@@ -133,6 +133,24 @@ async def test_never_more_than_the_limit_per_window(vt: VirtualTime, bus: EventB
     assert min(client.count("get_balance", i) for i in ids) >= 3
 
 
+async def test_a_place_in_the_window_counts_from_the_answer(vt: VirtualTime,
+                                                            bus: EventBus) -> None:
+    # Webull counts a request when it arrives, which may be as late as its answer: a slow answer
+    # keeps its place longer, as the transport's limiter counts it (so nothing queues there)
+    client = FakeClient(vt, [account(i) for i in ("A", "B", "C")])
+    client.latency = 0.5
+    poller = make(vt, bus, client)
+    poller.set_focus("A")
+    async with running(poller):
+        await vt.run(40)
+    starts = times(client, "get_balance")
+    assert len(starts) >= 20
+    limit = WEBULL_LIMITS["balances"]
+    for i in range(len(starts) - limit.limit):
+        answered = starts[i] + client.latency
+        assert starts[i + limit.limit] - answered >= limit.period_s - 1e-9, i
+
+
 async def test_hidden_window_polls_five_times_less(vt: VirtualTime, bus: EventBus) -> None:
     client = FakeClient(vt, [account("A")])
     poller = make(vt, bus, client)

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import math
+from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.webull.ratelimit import Limit, RateLimiter, Window
+from app.webull import endpoints as ep
+from app.webull.ratelimit import UNANSWERED_S, WEBULL_LIMITS, Limit, RateLimiter, Window
+
+from .conftest import json_response
+
+
+async def token() -> str:
+    return "BEARER"
 
 
 class Clock:
@@ -120,12 +129,45 @@ async def test_a_waiting_caller_starts_once_the_answer_is_a_period_old() -> None
     limiter.finish(slot)
 
 
-async def test_a_failed_request_frees_its_place_too() -> None:
+async def test_a_request_that_ended_without_an_answer_holds_its_place_a_little_longer() -> None:
+    # cancelled or timed out after sending: it may still reach Webull after this moment
     clock = Clock()
     limiter = RateLimiter({"x": Limit(1, 1)}, margin_s=0.0, clock=clock)
     with pytest.raises(RuntimeError):
         async with limiter.slot("x"):
-            raise RuntimeError("network down")
+            raise RuntimeError("read timed out")
+    clock.now = 1.0 + UNANSWERED_S - 0.01
     assert limiter.try_begin("x") is None
-    clock.now = 1.0
+    clock.now = 1.0 + UNANSWERED_S
     assert limiter.try_begin("x") is not None
+
+
+async def test_a_request_that_never_left_gives_its_place_back_at_once() -> None:
+    clock = Clock()
+    limiter = RateLimiter({"x": Limit(1, 1)}, margin_s=0.0, clock=clock)
+    with pytest.raises(RuntimeError):
+        async with limiter.slot("x") as slot:
+            limiter.withdraw(slot)
+            raise RuntimeError("connection refused")
+    assert limiter.try_begin("x") is not None
+
+
+async def test_the_transport_holds_its_slot_until_the_answer_is_in(
+        transport_factory: Any) -> None:
+    """Each answer takes 1.5 s (of a fake clock): the window counts from the answers, at 1.5 and
+    3.0 s, so at 3.4 s a third balance read must still wait (counted from the starts, at 0 and
+    1.5 s, it would not)."""
+    clock = Clock()
+    limiter = RateLimiter({**WEBULL_LIMITS, "balances": Limit(2, 2)}, margin_s=0.0, clock=clock)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        clock.now += 1.5
+        return json_response(200, {})
+
+    t = transport_factory(handler, limiter=limiter)
+    await t.request(ep.BALANCES, token=token)
+    await t.request(ep.BALANCES, token=token)
+    clock.now = 3.4
+    assert limiter.try_begin("balances") is None
+    clock.now = 5.0
+    assert limiter.try_begin("balances") is not None
