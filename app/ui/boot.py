@@ -81,9 +81,9 @@ def make_qapplication() -> QApplication:
     if isinstance(app, QApplication):
         return app
     qInstallMessageHandler(_qt_messages)
-    # Qt still logs while Python shuts down (PySide's own exit handler destroys the application
-    # and unloads the plugins); a Python handler called then crashes the process. Exit handlers
-    # run last-registered first, so this one hands the messages back to Qt before that.
+    # Qt still logs after Python's exit handlers have run (destroying the application, unloading
+    # the plugins), when a Python handler can no longer be called: the process crashed. So at
+    # exit the messages go back to Qt's own handler (unredacted, but only Qt's own notices).
     atexit.register(qInstallMessageHandler, None)
     # QtWebEngine (loaded later, only for the login view) needs shared OpenGL contexts, which
     # must be requested before the application object exists
